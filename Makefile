@@ -1,0 +1,33 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test test-fast lint bench setup clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+setup: $(BIN)/.installed
+
+## make run: install, migrate, load the catalog, start web + worker on http://$(HOST):$(PORT)
+run: setup
+	$(BIN)/python manage.py run_console --host $(HOST) --port $(PORT)
+
+## make test: the whole suite (unit, API with real clients, integration with qcluster, browser)
+test: setup
+	HOOKS_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3* staticfiles

@@ -1,0 +1,49 @@
+"""System checks that warn about unsafe production settings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Warning, register
+
+
+@register(deploy=False)
+def production_settings_check(app_configs, **kwargs) -> list[Warning]:
+    """Warn (hooks.W001-W004) when DEBUG is off but the settings are still development ones."""
+    if settings.DEBUG:
+        return []
+    warnings = []
+    if settings.SECRET_KEY == settings.INSECURE_DEV_SECRET_KEY or len(settings.SECRET_KEY) < 40:
+        warnings.append(
+            Warning(
+                "DJANGO_SECRET_KEY is the development key or too short.",
+                hint="Set DJANGO_SECRET_KEY to 50 random characters; secrets at rest are "
+                "encrypted with a key derived from it.",
+                id="hooks.W001",
+            )
+        )
+    if "*" in settings.ALLOWED_HOSTS:
+        warnings.append(
+            Warning(
+                "DJANGO_ALLOWED_HOSTS contains '*'.",
+                hint="List the host names the console is served under.",
+                id="hooks.W002",
+            )
+        )
+    if any(net in ("0.0.0.0/0", "::/0") for net in settings.HOOKS_ALLOWED_NETWORKS):
+        warnings.append(
+            Warning(
+                "HOOKS_ALLOWED_NETWORKS allows every address: the SSRF guard is off.",
+                hint="Allow only the private networks that really host receivers.",
+                id="hooks.W003",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and settings.HOOKS_REDIS_URL:
+        warnings.append(
+            Warning(
+                "Redis broker with an SQLite database: workers on other machines cannot "
+                "share the database.",
+                hint="Set DATABASE_URL to PostgreSQL for scale-out.",
+                id="hooks.W004",
+            )
+        )
+    return warnings

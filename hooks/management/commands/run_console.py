@@ -1,0 +1,101 @@
+"""manage.py run_console: migrate, load the catalog, then run web server + worker cluster.
+
+The one command behind `make run`. Both processes are children of this one:
+Ctrl-C (or SIGTERM) stops both, and if either dies the other is stopped too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Start the whole console: web server (gunicorn) and django-q2 worker cluster."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument("--web-workers", type=int, default=2)
+
+    def handle(self, *args, **options) -> None:
+        host, port = options["host"], options["port"]
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("load_event_catalog", stdout=self.stdout)
+        self._ensure_superuser()
+        env = dict(os.environ)
+        env.setdefault("HOOKS_ORG_URL", f"http://{host}:{port}")
+        web = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "hooksite.wsgi",
+                "--bind", f"{host}:{port}", "--workers", str(options["web_workers"]),
+                "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
+            ],  # fmt: skip
+            env=env,
+        )
+        worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], env=env)
+        self._print_banner(host, port)
+        self._supervise([web, worker])
+
+    def _ensure_superuser(self) -> None:
+        """Create the super admin named by DJANGO_SUPERUSER_USERNAME/PASSWORD/EMAIL, once."""
+        username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
+        User = get_user_model()  # noqa: N806
+        if username and not User.objects.filter(username=username).exists():
+            if not os.environ.get("DJANGO_SUPERUSER_PASSWORD"):
+                self.stderr.write("DJANGO_SUPERUSER_PASSWORD is not set: no super admin created.")
+                return
+            call_command("createsuperuser", interactive=False, verbosity=0)
+            self.stdout.write(f"Created super admin {username!r}.")
+
+    def _print_banner(self, host: str, port: int) -> None:
+        url = f"http://{host}:{port}/"
+        has_admin = get_user_model().objects.filter(is_superuser=True).exists()
+        lines = [
+            "",
+            f"Event Hooks Console: {url}",
+            f"  API:       {url}api/v1/eventHooks   (docs: {url}api/v1/docs)",
+            f"  Database:  {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
+            "  Worker:    django-q2 cluster started (qcluster)",
+        ]
+        if has_admin:
+            lines.append("  Log in with your super admin account.")
+        else:
+            lines += [
+                "  No super admin yet. Create one in another terminal:",
+                "    .venv/bin/python manage.py createsuperuser",
+                "  or start with DJANGO_SUPERUSER_USERNAME / DJANGO_SUPERUSER_PASSWORD /",
+                "  DJANGO_SUPERUSER_EMAIL set.",
+            ]
+        lines.append("  Stop with Ctrl-C.\n")
+        self.stdout.write("\n".join(lines))
+
+    def _supervise(self, children: list[subprocess.Popen]) -> None:
+        stopping = False
+
+        def stop(signum, frame) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        self.stdout.write("Stopped.")

@@ -1,0 +1,287 @@
+"""Data of the Event Hooks Console: catalog, hooks, System Log, outbox, deliveries, tokens."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from hooks import encryption
+from hooks.ids import new_hook_id, new_token_id, new_user_external_id
+
+
+class EventType(models.Model):
+    """One entry of the event catalog, such as `user.lifecycle.create`."""
+
+    name = models.CharField(max_length=255, unique=True)
+    label = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=100, db_index=True)
+    hook_eligible = models.BooleanField(default=True)
+    beta = models.BooleanField(default=False)
+    display_message = models.CharField(max_length=255, blank=True)
+    target_types = models.JSONField(default=list, blank=True)
+    actor_type = models.CharField(max_length=100, default="User")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserIdentity(models.Model):
+    """The stable Okta-style external id (`00u…`) of a console user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity"
+    )
+    external_id = models.CharField(max_length=20, unique=True, default=new_user_external_id)
+
+    class Meta:
+        ordering = ["external_id"]
+        verbose_name_plural = "user identities"
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class EventHook(models.Model):
+    """An HTTPS endpoint subscribed to some event types (Okta's EventHook object)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE"
+        INACTIVE = "INACTIVE"
+
+    class Verification(models.TextChoices):
+        UNVERIFIED = "UNVERIFIED"
+        VERIFIED = "VERIFIED"
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_hook_id, editable=False)
+    name = models.CharField(max_length=255, unique=True)
+    description = models.TextField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    verification_status = models.CharField(
+        max_length=10, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    # Event type names; Okta treats them as a set, the order is kept for display.
+    event_types = models.JSONField(default=list)
+    # {event type name: Expression Language text}; only subscribed types appear.
+    filters = models.JSONField(default=dict, blank=True)
+    uri = models.CharField(max_length=1024)
+    headers = models.JSONField(default=list, blank=True)  # [{"key": ..., "value": ...}]
+    auth_key = models.CharField(max_length=255, blank=True)
+    auth_value_encrypted = models.TextField(blank=True, editable=False)
+    signing_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_signing_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_signing_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_external_id = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bumped on every change, so caches of compiled filters know when to reload.
+    version = models.PositiveIntegerField(default=1)
+    # Delivery health, mirrored here so that list pages need no aggregate queries.
+    last_delivery_at = models.DateTimeField(null=True, blank=True)
+    last_delivery_outcome = models.CharField(max_length=20, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["status", "name"]  # ACTIVE sorts before INACTIVE
+        indexes = [
+            # Matching: "ACTIVE and VERIFIED hooks" on every publish.
+            models.Index(fields=["status", "verification_status"], name="hook_deliverable_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"/eventhooks/{self.id}"
+
+    @property
+    def is_deliverable(self) -> bool:
+        return (
+            self.status == self.Status.ACTIVE
+            and self.verification_status == self.Verification.VERIFIED
+        )
+
+    @property
+    def auth_value(self) -> str:
+        """The decrypted auth header value ('' when none is set)."""
+        return encryption.decrypt(self.auth_value_encrypted)
+
+    def set_auth_value(self, value: str) -> None:
+        self.auth_value_encrypted = encryption.encrypt(value)
+
+    @property
+    def signing_secret(self) -> str:
+        return encryption.decrypt(self.signing_secret_encrypted)
+
+
+class Event(models.Model):
+    """One System Log entry: a full Okta LogEvent plus indexed columns."""
+
+    uuid = models.CharField(max_length=64, unique=True)
+    published = models.DateTimeField(db_index=True)
+    event_type = models.CharField(max_length=255)
+    actor_id = models.CharField(max_length=255, blank=True, db_index=True)
+    severity = models.CharField(max_length=10, default="INFO")
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published", "-id"]
+        indexes = [
+            # Preview and backtest: "the newest events of this type".
+            models.Index(fields=["event_type", "-published"], name="event_type_published_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.uuid}"
+
+
+class Delivery(models.Model):
+    """One HTTP message (an envelope of one or more events) to one hook."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING"
+        SENDING = "SENDING"
+        SUCCEEDED = "SUCCEEDED"
+        FAILED = "FAILED"
+
+    class Kind(models.TextChoices):
+        EVENTS = "EVENTS"
+        PREVIEW = "PREVIEW"
+        VERIFICATION = "VERIFICATION"
+
+    hook = models.ForeignKey(EventHook, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.EVENTS)
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True)  # the envelope's eventId
+    body = models.TextField(blank=True)  # the exact bytes sent, UTF-8
+    event_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    redelivery_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="redeliveries"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+        indexes = [
+            # Delivery log: keyset pages of one hook's deliveries, newest first.
+            models.Index(fields=["hook", "-created_at", "-id"], name="delivery_hook_created_idx"),
+            # Sweeper: "PENDING deliveries whose retry is due".
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_due_idx",
+                condition=Q(status="PENDING"),
+            ),
+            # Sweeper: "SENDING deliveries whose lease expired" (a worker died).
+            models.Index(
+                fields=["lease_expires_at"],
+                name="delivery_lease_idx",
+                condition=Q(status="SENDING"),
+            ),
+            # Purge: oldest deliveries first.
+            models.Index(fields=["created_at"], name="delivery_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.event_id} -> {self.hook_id} ({self.status})"
+
+
+class Match(models.Model):
+    """One event matched to one hook: an outbox row until a Delivery claims it."""
+
+    hook = models.ForeignKey(EventHook, on_delete=models.CASCADE, related_name="matches")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="matches")
+    delivery = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="matches"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "matches"
+        indexes = [
+            # Worker claim: "the oldest unclaimed matches of this hook".
+            models.Index(
+                fields=["hook", "id"], name="match_unclaimed_idx", condition=Q(delivery=None)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} -> {self.hook_id}"
+
+
+class DeliveryAttempt(models.Model):
+    """One HTTP try of a delivery, written before the request and completed after."""
+
+    class Outcome(models.TextChoices):
+        IN_PROGRESS = "IN_PROGRESS"
+        SUCCESS = "SUCCESS"
+        FAILURE = "FAILURE"
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    outcome = models.CharField(
+        max_length=12, choices=Outcome.choices, default=Outcome.IN_PROGRESS
+    )
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.FloatField(null=True, blank=True)
+    request_headers = models.JSONField(default=dict)  # secrets redacted
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    response_excerpt = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="attempt_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.delivery_id}"
+
+
+class ApiToken(models.Model):
+    """An API token; only its SHA-256 is stored, the token itself is shown once."""
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_token_id, editable=False)
+    name = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(max_length=12, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

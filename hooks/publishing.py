@@ -1,0 +1,200 @@
+"""Publishing events into the System Log and matching them to hooks (the outbox).
+
+In one transaction the events are stored and matched to ACTIVE + VERIFIED hooks
+subscribed to their type whose filter (if any) is true; the matches are the
+outbox. Workers are told only after commit, so a rolled-back publish never
+reaches an endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+
+from hooks.log_events import (
+    EventValidationError,
+    format_timestamp,
+    normalize_log_event,
+    parse_timestamp,
+    target_for_hook,
+)
+from hooks.models import Event, EventHook, EventType, Match
+
+logger = logging.getLogger(__name__)
+
+MAX_EVENTS_PER_PUBLISH = 1000
+_CATALOG_TTL = 30.0
+_catalog_cache: tuple[float, dict[str, str]] = (0.0, {})
+
+
+@dataclass
+class PublishResult:
+    """What a publish stored: the new events, how many were already there, which hooks."""
+
+    events: list[Event] = field(default_factory=list)
+    duplicates: int = 0
+    matched_hooks: set[str] = field(default_factory=set)
+    match_count: int = 0
+
+
+def catalog_messages() -> dict[str, str]:
+    """Return {event type name: display message}, cached for a few seconds per process."""
+    global _catalog_cache
+    loaded_at, catalog = _catalog_cache
+    if not catalog or time.monotonic() - loaded_at > _CATALOG_TTL:
+        catalog = {
+            name: message or label
+            for name, message, label in EventType.objects.values_list(
+                "name", "display_message", "label"
+            )
+        }
+        _catalog_cache = (time.monotonic(), catalog)
+    return catalog
+
+
+def forget_catalog_cache() -> None:
+    """Drop the cached catalog (after the catalog was loaded again)."""
+    global _catalog_cache
+    _catalog_cache = (0.0, {})
+
+
+def normalize_events(raw_events: list[object]) -> list[dict]:
+    """Return complete LogEvents, or raise EventValidationError with a cause per bad item."""
+    if len(raw_events) > MAX_EVENTS_PER_PUBLISH:
+        raise EventValidationError(
+            [f"events: At most {MAX_EVENTS_PER_PUBLISH} events per request, got {len(raw_events)}"]
+        )
+    if not raw_events:
+        raise EventValidationError(["events: Send at least one event"])
+    catalog = catalog_messages()
+    causes: list[str] = []
+    events: list[dict] = []
+    single = len(raw_events) == 1
+    for index, raw in enumerate(raw_events):
+        try:
+            events.append(normalize_log_event(raw, catalog=catalog, index=None if single else index))
+        except EventValidationError as error:
+            causes.extend(error.causes)
+    if causes:
+        raise EventValidationError(causes)
+    return events
+
+
+def event_publish(*, events: list[dict], normalized: bool = False) -> PublishResult:
+    """Store LogEvents in the System Log, match them to hooks and queue deliveries.
+
+    Idempotent on `uuid`: an event whose uuid is already stored is counted as a
+    duplicate and neither stored nor delivered again.
+    """
+    log_events = events if normalized else normalize_events(events)
+    unique: dict[str, dict] = {}
+    for log_event in log_events:
+        unique.setdefault(log_event["uuid"], log_event)
+    with transaction.atomic():
+        existing = set(
+            Event.objects.filter(uuid__in=list(unique)).values_list("uuid", flat=True)
+        )
+        rows = [
+            Event(
+                uuid=event_uuid,
+                published=parse_timestamp(log_event["published"]),
+                event_type=log_event["eventType"],
+                actor_id=str((log_event.get("actor") or {}).get("id") or "")[:255],
+                severity=log_event["severity"],
+                data=log_event,
+            )
+            for event_uuid, log_event in unique.items()
+            if event_uuid not in existing
+        ]
+        try:
+            with transaction.atomic():
+                stored = Event.objects.bulk_create(rows)
+        except IntegrityError:
+            # A concurrent publish stored some of the same uuids: fall back to one by one.
+            stored = []
+            for row in rows:
+                try:
+                    with transaction.atomic():
+                        row.save(force_insert=True)
+                    stored.append(row)
+                except IntegrityError:
+                    existing.add(row.uuid)
+        result = PublishResult(events=stored, duplicates=len(log_events) - len(stored))
+        _match(stored, result)
+    return result
+
+
+def _deliverable_hooks() -> list[EventHook]:
+    return list(
+        EventHook.objects.filter(
+            status=EventHook.Status.ACTIVE,
+            verification_status=EventHook.Verification.VERIFIED,
+        ).only("id", "name", "uri", "event_types", "filters", "version")
+    )
+
+
+def _match(events: list[Event], result: PublishResult) -> None:
+    """Write outbox rows for every (event, hook) pair that should be delivered."""
+    if not events:
+        return
+    from hooks.filtering import filter_allows
+
+    by_type: dict[str, list[EventHook]] = {}
+    for hook in _deliverable_hooks():
+        for event_type in hook.event_types:
+            by_type.setdefault(event_type, []).append(hook)
+    if not by_type:
+        return
+    matches = []
+    for event in events:
+        for hook in by_type.get(event.event_type, ()):
+            if filter_allows(hook, event.data):
+                matches.append(Match(hook_id=hook.id, event_id=event.pk))
+                result.matched_hooks.add(hook.id)
+    if matches:
+        Match.objects.bulk_create(matches)
+        result.match_count = len(matches)
+        hook_ids = sorted(result.matched_hooks)
+        transaction.on_commit(lambda: _notify_workers(hook_ids))
+
+
+def _notify_workers(hook_ids: list[str]) -> None:
+    from hooks.dispatch import enqueue_hook_deliveries
+
+    enqueue_hook_deliveries(hook_ids)
+
+
+def audit_event(
+    *,
+    event_type: str,
+    actor: dict,
+    hook: EventHook,
+    outcome: str = "SUCCESS",
+    reason: str | None = None,
+    severity: str = "INFO",
+    debug_data: dict | None = None,
+    transaction_detail: dict | None = None,
+) -> Event:
+    """Write one `event_hook.*` entry about `hook` to the System Log and return it."""
+    from datetime import UTC, datetime
+
+    raw = {
+        "eventType": event_type,
+        "published": format_timestamp(datetime.now(UTC)),
+        "severity": severity,
+        "actor": actor,
+        "outcome": {"result": outcome, "reason": reason},
+        "target": [target_for_hook(hook)],
+        "transaction": {"type": "WEB", "id": None, "detail": transaction_detail or {}},
+        "debugContext": {"debugData": debug_data or {}},
+    }
+    return event_publish(events=[raw]).events[0]
+
+
+def rate_limited(key: str, *, seconds: int) -> bool:
+    """Return True when `key` was already seen in the last `seconds` (shared cache)."""
+    return not cache.add(f"hooks:ratelimit:{key}", 1, timeout=seconds)

@@ -1,0 +1,302 @@
+"""The only outbound HTTP in the product: bounded, SSRF-guarded requests that never raise."""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import socket
+import ssl
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.client import HTTPException, RemoteDisconnected
+
+import urllib3
+from django.conf import settings
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+
+from hooks import ssrf
+
+# Error sentences callers may match on (hooks.challenge does).
+TIMED_OUT = "Connection timed out"
+REFUSED = "Connection refused"
+CLOSED = "Connection closed without a response"
+TLS_FAILED = "TLS handshake failed"
+
+# After the excerpt, read at most this much more to leave a keep-alive connection reusable;
+# a longer body is cut off by closing the connection instead.
+_DRAIN_LIMIT = 16 * 1024
+_MAX_POOLS = 256
+# Framing and routing headers are owned by the transport: a caller's value would break
+# the message or send it to another virtual host than the one checked.
+_RESERVED_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
+
+_pools: OrderedDict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = OrderedDict()
+_pools_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What happened to one HTTP request: a response, or the reason there was none."""
+
+    status_code: int | None
+    response_headers: dict[str, str]
+    response_excerpt: str
+    duration_ms: float
+    error: str
+    retry_after: float | None
+    blocked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Return True for a 2xx response."""
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def send(
+    *, url: str, body: bytes, headers: dict[str, str], timeout: float | None = None
+) -> DeliveryResult:
+    """POST `body` to `url`; return the outcome, never raising for network or HTTP failures."""
+    return _request("POST", url=url, body=body, headers=headers, timeout=timeout)
+
+
+def get(*, url: str, headers: dict[str, str], timeout: float | None = None) -> DeliveryResult:
+    """GET `url` under the same rules as send() (used by the verification challenge)."""
+    return _request("GET", url=url, body=None, headers=headers, timeout=timeout)
+
+
+def close_pools() -> None:
+    """Close every cached connection pool (tests, and processes that change CA settings)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.close()
+
+
+def _request(
+    method: str, *, url: str, body: bytes | None, headers: dict[str, str], timeout: float | None
+) -> DeliveryResult:
+    started = time.perf_counter()
+    if timeout is None:
+        timeout = float(settings.HOOKS_DELIVERY_TIMEOUT)
+
+    def failure(error: str, *, blocked: bool = False) -> DeliveryResult:
+        elapsed = (time.perf_counter() - started) * 1000
+        return DeliveryResult(None, {}, "", elapsed, error, None, blocked)
+
+    try:
+        destination = ssrf.resolve_destination(url)
+    except ssrf.UnresolvableHost as exc:
+        return failure(str(exc))
+    except ssrf.DestinationBlocked as exc:
+        return failure(str(exc), blocked=True)
+    bad_header = _invalid_header(headers)
+    if bad_header:
+        return failure(bad_header)
+
+    request_headers = _request_headers(headers, destination)
+    pool = _pool_for(destination)
+    deadline = started + timeout
+    for _ in range(2):
+        connections_before = pool.num_connections
+        try:
+            response = pool.urlopen(
+                method,
+                destination.path_and_query,
+                body=body,
+                headers=request_headers,
+                retries=False,
+                redirect=False,
+                assert_same_host=False,
+                timeout=urllib3.Timeout(total=max(deadline - time.perf_counter(), 0.001)),
+                preload_content=False,
+                release_conn=False,
+            )
+        except (HTTPError, HTTPException, OSError) as exc:
+            error = _describe(exc, timeout)
+            # A server may close an idle keep-alive connection just as it is reused; that
+            # request never reached it, so one retry on a fresh connection is safe.
+            reused = pool.num_connections == connections_before
+            if error == CLOSED and reused and time.perf_counter() < deadline:
+                continue
+            return failure(error)
+        break
+    excerpt = _read_excerpt(response, deadline)
+    response_headers = {name: response.headers[name] for name in response.headers}
+    return DeliveryResult(
+        status_code=response.status,
+        response_headers=response_headers,
+        response_excerpt=excerpt,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        error="",
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+def _request_headers(headers: dict[str, str], destination: ssrf.Destination) -> dict[str, str]:
+    result = {k: v for k, v in headers.items() if k.lower() not in _RESERVED_HEADERS}
+    # The socket goes to the checked IP, so the name must be supplied explicitly.
+    result["Host"] = destination.host_header
+    if not any(k.lower() == "user-agent" for k in result):
+        result["User-Agent"] = settings.HOOKS_USER_AGENT
+    return result
+
+
+def _invalid_header(headers: dict[str, str]) -> str:
+    """Return a sentence when a header could split the request (CR, LF, NUL), else ''."""
+    for name, value in headers.items():
+        if not name or any(ch in name for ch in "\r\n\0: \t"):
+            return f"Invalid header name {name!r}"
+        if any(ch in str(value) for ch in "\r\n\0"):
+            return f"Invalid value for header {name}: line breaks are not allowed"
+    return ""
+
+
+def _pool_for(destination: ssrf.Destination) -> urllib3.HTTPConnectionPool:
+    """Return the keep-alive pool for this (scheme, ip, port, hostname), creating it once."""
+    key = (destination.scheme, destination.ip, destination.port, destination.hostname)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is not None:
+            _pools.move_to_end(key)
+            return pool
+        common = {"maxsize": 10, "block": False, "retries": False}
+        if destination.scheme == "https":
+            pool = urllib3.HTTPSConnectionPool(
+                destination.ip,
+                destination.port,
+                server_hostname=destination.hostname,
+                assert_hostname=destination.hostname,
+                cert_reqs="CERT_REQUIRED",
+                ca_certs=_ca_bundle(),
+                **common,
+            )
+        else:
+            pool = urllib3.HTTPConnectionPool(destination.ip, destination.port, **common)
+        _pools[key] = pool
+        if len(_pools) > _MAX_POOLS:
+            _pools.popitem(last=False)[1].close()
+        return pool
+
+
+def _ca_bundle() -> str | None:
+    """Return certifi's CA bundle when installed (as requests does), else the system store."""
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - certifi ships with requests
+        return None
+    return certifi.where()
+
+
+def _read_excerpt(response: urllib3.BaseHTTPResponse, deadline: float) -> str:
+    """Read at most the excerpt limit (+ a small drain); release or close the connection."""
+    limit = int(settings.HOOKS_RESPONSE_EXCERPT_BYTES)
+    data = b""
+    try:
+        _shrink_read_timeout(response, deadline)
+        data = response.read(limit) if limit > 0 else b""
+        if not response.closed:
+            _shrink_read_timeout(response, deadline)
+            response.read(_DRAIN_LIMIT)
+    except (HTTPError, HTTPException, OSError):
+        pass  # The status line arrived; a body cut short only shortens the excerpt.
+    if not response.closed:
+        # Unread data would corrupt the next request on this connection: drop it instead.
+        response.close()
+    response.release_conn()
+    return data.decode("utf-8", errors="replace")
+
+
+def _shrink_read_timeout(response: urllib3.BaseHTTPResponse, deadline: float) -> None:
+    """Make body reads respect the overall deadline, not a fresh per-read timeout."""
+    connection = getattr(response, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            raise TimeoutError("deadline passed")
+        sock.settimeout(remaining)
+
+
+def _describe(exc: BaseException, timeout: float) -> str:
+    """Map a low-level exception to one of the short sentences in DeliveryResult.error."""
+    chain = _causes(exc)
+    if any(isinstance(e, ConnectTimeoutError | ReadTimeoutError | TimeoutError) for e in chain):
+        return f"{TIMED_OUT} after {timeout:g} s"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return REFUSED
+    for e in chain:
+        if isinstance(e, SSLError | ssl.SSLError | ssl.CertificateError):
+            return f"{TLS_FAILED}: {_ssl_reason(e)}"
+    if any(
+        isinstance(e, RemoteDisconnected | ConnectionResetError | BrokenPipeError) for e in chain
+    ):
+        return CLOSED
+    if isinstance(exc, NewConnectionError):
+        reason = next((e for e in chain if isinstance(e, OSError) and e.strerror), None)
+        return f"Could not connect: {reason.strerror if reason else exc}"
+    if isinstance(exc, ProtocolError):
+        return CLOSED if "without response" in str(exc) else f"Invalid response: {exc}"
+    if isinstance(exc, socket.gaierror):
+        return f"Could not resolve host: {exc.strerror}"
+    return f"Request failed: {exc}"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """Return `exc` and the exceptions it wraps (urllib3 nests them in args and __cause__)."""
+    seen: list[BaseException] = []
+    pending = [exc]
+    while pending and len(seen) < 10:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.append(current)
+        pending.extend(a for a in current.args if isinstance(a, BaseException))
+        for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
+            if isinstance(linked, BaseException):
+                pending.append(linked)
+    return seen
+
+
+def _ssl_reason(exc: BaseException) -> str:
+    inner = exc
+    while isinstance(inner, SSLError) and inner.args and isinstance(inner.args[0], Exception):
+        inner = inner.args[0]
+    reason = getattr(inner, "verify_message", None) or getattr(inner, "reason", None)
+    return str(reason or inner).strip() or type(inner).__name__
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Return seconds from a Retry-After value (delta-seconds or HTTP-date), else None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+def _reset_after_fork() -> None:
+    """Give a forked worker its own pools: sharing the parent's sockets would mix responses."""
+    global _pools_lock
+    _pools_lock = threading.Lock()
+    _pools.clear()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)

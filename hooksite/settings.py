@@ -1,0 +1,241 @@
+"""Settings for the Event Hooks Console.
+
+Every setting comes from the environment with a safe default, so that
+`make run` works on a fresh machine with no services: SQLite (WAL) and
+django-q2's ORM broker. PostgreSQL (`DATABASE_URL`) and Redis
+(`HOOKS_REDIS_URL`) switch the same code to the scale-out stack.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from hooksite.env import env_bool, env_float, env_int, env_list, env_str, parse_duration
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+# A fixed development key keeps sessions valid across restarts of `make run`;
+# the system check hooks.W001 warns loudly when it is used with DEBUG off.
+INSECURE_DEV_SECRET_KEY = "django-insecure-event-hooks-console-development-key-do-not-use"
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", INSECURE_DEV_SECRET_KEY)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "django_q",
+    "hooks",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hooks.api.middleware.OktaApiMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "hooksite.urls"
+WSGI_APPLICATION = "hooksite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+SQLITE_PATH = env_str("HOOKS_SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
+        # Persistent connections: the ORM broker otherwise reconnects on every
+        # enqueue and dequeue (reference/perf-limits.md: ~540/s -> ~4,000/s).
+        conn_max_age=None,
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets the web server read while a worker writes; IMMEDIATE takes the
+        # write lock up front so concurrent writers queue instead of failing.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- REST API -----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "hooks.api.authentication.SswsTokenAuthentication",
+        "hooks.api.authentication.ConsoleSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["hooks.api.permissions.IsSuperAdmin"],
+    "DEFAULT_THROTTLE_CLASSES": ["hooks.api.throttling.PerTokenRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["hooks.api.parsers.OktaJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "hooks.api.errors.okta_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Event Hooks Console API",
+    "DESCRIPTION": (
+        "Okta-compatible `/api/v1/eventHooks` plus extensions: System Log, event catalog, "
+        "deliveries, preview. Authenticate with `Authorization: SSWS <token>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "apiToken": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "SSWS {API token}",
+            }
+        }
+    },
+    "SECURITY": [{"apiToken": []}],
+}
+
+# --- Event hooks --------------------------------------------------------------
+# Base URL used in `_links`, envelope `source` and console links; empty means
+# "take it from the request" (and from the first request seen, for workers).
+HOOKS_ORG_URL = env_str("HOOKS_ORG_URL", "").rstrip("/")
+HOOKS_MAX_ACTIVE = env_int("HOOKS_MAX_ACTIVE", 25)
+HOOKS_MAX_EVENT_TYPES = env_int("HOOKS_MAX_EVENT_TYPES", 300)
+HOOKS_MAX_BATCH = env_int("HOOKS_MAX_BATCH", 50)
+HOOKS_DELIVERY_TIMEOUT = env_float("HOOKS_DELIVERY_TIMEOUT", 3.0)
+HOOKS_USER_AGENT = env_str("HOOKS_USER_AGENT", "Okta-Integrations")
+HOOKS_RESPONSE_EXCERPT_BYTES = env_int("HOOKS_RESPONSE_EXCERPT_BYTES", 4096)
+HOOKS_FILTER_MAX_LENGTH = env_int("HOOKS_FILTER_MAX_LENGTH", 1024)
+# Outbound requests may only reach public addresses, except these networks.
+# In development loopback is allowed so that a local receiver works.
+HOOKS_ALLOWED_NETWORKS = env_list(
+    "HOOKS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEBUG else []
+)
+# Retry schedule after the first (immediate) retry, in seconds: ~1 day in total.
+HOOKS_RETRY_SCHEDULE = [
+    parse_duration(step)
+    for step in env_list(
+        "HOOKS_RETRY_SCHEDULE", ["0", "5s", "30s", "2m", "10m", "30m", "1h", "3h", "6h", "12h"]
+    )
+]
+# A hook failing without one success for this long is deactivated.
+HOOKS_AUTO_DISABLE_AFTER = parse_duration(env_str("HOOKS_AUTO_DISABLE_AFTER", "3d"))
+HOOKS_LEASE_SECONDS = env_int("HOOKS_LEASE_SECONDS", 60)
+HOOKS_SIGNING_SECRET_GRACE = parse_duration(env_str("HOOKS_SIGNING_SECRET_GRACE", "24h"))
+HOOKS_API_RATE_LIMIT = env_int("HOOKS_API_RATE_LIMIT", 600)  # requests per minute per token
+HOOKS_RETENTION_EVENTS = parse_duration(env_str("HOOKS_RETENTION_EVENTS", "90d"))
+HOOKS_RETENTION_DELIVERIES = parse_duration(env_str("HOOKS_RETENTION_DELIVERIES", "30d"))
+
+# --- django-q2 ----------------------------------------------------------------
+HOOKS_REDIS_URL = env_str("HOOKS_REDIS_URL", "")
+Q_CLUSTER = {
+    "name": env_str("HOOKS_Q_NAME", "hooks"),
+    "workers": env_int("HOOKS_Q_WORKERS", 2),
+    # Measured in reference/perf-limits.md: saving every result costs 7-10x
+    # throughput, and results live in our own Delivery rows anyway.
+    "save_limit": -1,
+    "ack_failures": True,
+    "max_attempts": 1,
+    "recycle": 5000,
+    "queue_limit": 50,
+    "timeout": 120,
+    "retry": 180,
+    "catch_up": False,
+    "label": "Task queue",
+    "poll": env_float("HOOKS_Q_POLL", 0.02),
+    "bulk": env_int("HOOKS_Q_BULK", 10),
+    "sync": env_bool("HOOKS_Q_SYNC", False),
+}
+if HOOKS_REDIS_URL:
+    Q_CLUSTER["redis"] = HOOKS_REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("HOOKS_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+if os.environ.get("HOOKS_TESTING"):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,21 @@
+"""URL configuration: console pages, the API under /api/v1/, admin and login."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from hooks.api.errors import error_response
+
+
+def api_not_found(request, *args, **kwargs):
+    return error_response(404, "E0000007", "Not found: Resource not found")
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("hooks.api.urls")),
+    path("", include("hooks.urls")),
+]

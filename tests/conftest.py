@@ -1,0 +1,69 @@
+"""Shared fixtures: users, API tokens, API clients and a valid hook body."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from rest_framework.test import APIClient
+
+from hooks.tokens import token_create
+
+VALID_BODY = {
+    "name": "Sales sync",
+    "description": "Tells the sales system about new users",
+    "events": {"type": "EVENT_TYPE", "items": ["user.lifecycle.create", "group.user_membership.add"]},
+    "channel": {
+        "type": "HTTP",
+        "version": "1.0.0",
+        "config": {
+            "uri": "https://receiver.example.com/okta/hooks",
+            "headers": [{"key": "X-Other-Header", "value": "some-other-value"}],
+            "authScheme": {"type": "HEADER", "key": "Authorization", "value": "Bearer s3cr3t-V4LUE"},
+        },
+    },
+}
+SECRET = "Bearer s3cr3t-V4LUE"
+
+
+@pytest.fixture
+def hook_body():
+    """A fresh copy of a valid create body (the secret is SECRET)."""
+    return copy.deepcopy(VALID_BODY)
+
+
+@pytest.fixture
+def api_token(admin_user) -> str:
+    """An API token owned by the super admin `admin`."""
+    _, token = token_create(user=admin_user, name="tests")
+    return token
+
+
+@pytest.fixture
+def api(api_token) -> APIClient:
+    """An API client authenticated the way okta 3.x does it: `SSWS<token>`, no space."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"SSWS {api_token}")
+    return client
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    """A staff member who is not a super admin."""
+    return django_user_model.objects.create_user(
+        username="staff", password="staff-pass-123", is_staff=True, email="staff@example.com"
+    )
+
+
+@pytest.fixture
+def create_hook(api, hook_body):
+    """Create a hook through the API and return its JSON."""
+
+    def create(**changes):
+        body = copy.deepcopy(hook_body)
+        body.update(changes)
+        response = api.post("/api/v1/eventHooks", body, format="json")
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return create
