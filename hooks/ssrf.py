@@ -242,4 +242,6 @@ def _non_public_kind(address: IPAddress) -> str:
 
 
 def _capitalize(sentence: str) -> str:
+    if "://" in sentence.split(" ", 1)[0]:
+        return sentence  # "http:// is only allowed ..." reads wrong as "Http://".
     return sentence[:1].upper() + sentence[1:]

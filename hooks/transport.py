@@ -12,9 +12,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.client import HTTPException, RemoteDisconnected
+from typing import Any
 
 import urllib3
 from django.conf import settings
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -40,6 +42,7 @@ _MAX_POOLS = 256
 # the message or send it to another virtual host than the one checked.
 _RESERVED_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
+_local = threading.local()
 _pools: OrderedDict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = OrderedDict()
 _pools_lock = threading.Lock()
 
@@ -108,7 +111,7 @@ def _request(
     pool = _pool_for(destination)
     deadline = started + timeout
     for _ in range(2):
-        connections_before = pool.num_connections
+        _local.reused = False
         try:
             response = pool.urlopen(
                 method,
@@ -126,8 +129,7 @@ def _request(
             error = _describe(exc, timeout)
             # A server may close an idle keep-alive connection just as it is reused; that
             # request never reached it, so one retry on a fresh connection is safe.
-            reused = pool.num_connections == connections_before
-            if error == CLOSED and reused and time.perf_counter() < deadline:
+            if error == CLOSED and _local.reused and time.perf_counter() < deadline:
                 continue
             return failure(error)
         break
@@ -171,6 +173,7 @@ def _pool_for(destination: ssrf.Destination) -> urllib3.HTTPConnectionPool:
             _pools.move_to_end(key)
             return pool
         common = {"maxsize": 10, "block": False, "retries": False}
+        pool: urllib3.HTTPConnectionPool
         if destination.scheme == "https":
             pool = urllib3.HTTPSConnectionPool(
                 destination.ip,
@@ -181,12 +184,42 @@ def _pool_for(destination: ssrf.Destination) -> urllib3.HTTPConnectionPool:
                 ca_certs=_ca_bundle(),
                 **common,
             )
+            pool.ConnectionCls = _TrackedHTTPSConnection
         else:
             pool = urllib3.HTTPConnectionPool(destination.ip, destination.port, **common)
+            pool.ConnectionCls = _TrackedHTTPConnection
         _pools[key] = pool
         if len(_pools) > _MAX_POOLS:
             _pools.popitem(last=False)[1].close()
         return pool
+
+
+class _ReuseTracking:
+    """Record, per thread, whether a request goes out on a socket that served one before."""
+
+    _sent_on_socket = 0
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self._sent_on_socket = 0
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        # http:// sockets open lazily inside request(); an open one here that already
+        # carried a request is a reused keep-alive connection.
+        _local.reused = getattr(self, "sock", None) is not None and self._sent_on_socket > 0
+        try:
+            super().request(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            # Counted after the fact: a lazy connect() inside request() resets the count.
+            self._sent_on_socket += 1
+
+
+class _TrackedHTTPConnection(_ReuseTracking, HTTPConnection):
+    pass
+
+
+class _TrackedHTTPSConnection(_ReuseTracking, HTTPSConnection):
+    pass
 
 
 def _ca_bundle() -> str | None:
@@ -231,10 +264,15 @@ def _shrink_read_timeout(response: urllib3.BaseHTTPResponse, deadline: float) ->
 def _describe(exc: BaseException, timeout: float) -> str:
     """Map a low-level exception to one of the short sentences in DeliveryResult.error."""
     chain = _causes(exc)
-    if any(isinstance(e, ConnectTimeoutError | ReadTimeoutError | TimeoutError) for e in chain):
-        return f"{TIMED_OUT} after {timeout:g} s"
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return REFUSED
+    # urllib3 makes NewConnectionError a subclass of ConnectTimeoutError: exclude it.
+    if any(
+        isinstance(e, ReadTimeoutError | TimeoutError)
+        or (isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError))
+        for e in chain
+    ):
+        return f"{TIMED_OUT} after {timeout:g} s"
     for e in chain:
         if isinstance(e, SSLError | ssl.SSLError | ssl.CertificateError):
             return f"{TLS_FAILED}: {_ssl_reason(e)}"

@@ -22,6 +22,8 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 # the system check hooks.W001 warns loudly when it is used with DEBUG off.
 INSECURE_DEV_SECRET_KEY = "django-insecure-event-hooks-console-development-key-do-not-use"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", INSECURE_DEV_SECRET_KEY)
+# Old keys still decrypt stored secrets after a rotation (see hooks/encryption.py).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -94,6 +96,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    # A file, not memory: integration tests run real qcluster processes on it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -188,11 +192,12 @@ HOOKS_FILTER_MAX_LENGTH = env_int("HOOKS_FILTER_MAX_LENGTH", 1024)
 HOOKS_ALLOWED_NETWORKS = env_list(
     "HOOKS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEBUG else []
 )
-# Retry schedule after the first (immediate) retry, in seconds: ~1 day in total.
+# Delays before each retry, in seconds: Okta's immediate retry, then backoff over ~22 h.
+# The sweeper runs once a minute, so delays under a minute round up to it.
 HOOKS_RETRY_SCHEDULE = [
     parse_duration(step)
     for step in env_list(
-        "HOOKS_RETRY_SCHEDULE", ["0", "5s", "30s", "2m", "10m", "30m", "1h", "3h", "6h", "12h"]
+        "HOOKS_RETRY_SCHEDULE", ["0", "1m", "5m", "15m", "1h", "3h", "6h", "12h"]
     )
 ]
 # A hook failing without one success for this long is deactivated.

@@ -67,3 +67,20 @@ def create_hook(api, hook_body):
         return response.json()
 
     return create
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_inline(request, settings):
+    """Unit tests run django-q2 tasks synchronously; integration tests use a real cluster."""
+    if request.node.get_closest_marker("integration") is None:
+        settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+    yield
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP receiver on 127.0.0.1 that answers verification and records deliveries."""
+    from hooks.receiver import Receiver
+
+    with Receiver() as server:
+        yield server

@@ -15,6 +15,8 @@ from hooks.receiver import ReceivedRequest, Receiver
 
 
 class Command(BaseCommand):
+    # The receiver touches no models or URLs; checks would only slow a quick manual start.
+    requires_system_checks: list[str] = []
     help = (
         "Run a localhost-only event hook receiver: it answers the verification challenge, "
         "checks the auth header and signatures, and prints one line per event."
@@ -95,6 +97,8 @@ class Command(BaseCommand):
         """Write a line to stdout; handler threads call this concurrently."""
         with self._write_lock:
             self.stdout.write(line)
+            # Piped output (tee, a log file, a test) should see each line as it happens.
+            self.stdout.flush()
 
     def _checks(self, request: ReceivedRequest) -> str:
         parts = []

@@ -1,0 +1,85 @@
+"""The periodic sweeper: re-queues work whose worker died, whose retry is due, or whose
+task was lost. Run every minute by a django-q2 schedule (and by `manage.py sweep`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from hooks.dispatch import enqueue, enqueue_hook_deliveries
+from hooks.models import Delivery, DeliveryAttempt, EventHook, Match
+
+logger = logging.getLogger(__name__)
+
+# Matches younger than this still have their own task on the way.
+STALE_MATCH_AGE = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    expired_leases: int
+    due_retries: int
+    hooks_with_stale_matches: int
+
+
+def delivery_sweep() -> SweepResult:
+    """Re-queue expired leases, due retries and forgotten matches; return counts."""
+    now = timezone.now()
+    expired = list(
+        Delivery.objects.filter(
+            status=Delivery.Status.SENDING, lease_expires_at__lt=now
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in expired:
+        # Compare-and-set: a worker that is merely slow and finishes first wins.
+        if Delivery.objects.filter(
+            pk=pk, status=Delivery.Status.SENDING, lease_expires_at__lt=now
+        ).update(status=Delivery.Status.PENDING, next_attempt_at=now, lease_expires_at=None):
+            DeliveryAttempt.objects.filter(
+                delivery_id=pk, outcome=DeliveryAttempt.Outcome.IN_PROGRESS
+            ).update(
+                outcome=DeliveryAttempt.Outcome.FAILURE,
+                finished_at=now,
+                error="The worker stopped during this attempt; the delivery was re-queued.",
+            )
+    # VERIFICATION and PREVIEW rows have their own waiting callers; only re-send events.
+    Delivery.objects.filter(pk__in=expired).exclude(kind=Delivery.Kind.EVENTS).update(
+        status=Delivery.Status.FAILED,
+        completed_at=now,
+        last_error="The worker stopped before finishing.",
+    )
+    due = list(
+        Delivery.objects.filter(
+            status=Delivery.Status.PENDING,
+            kind=Delivery.Kind.EVENTS,
+            next_attempt_at__lte=now,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:5000]
+    )
+    for pk in due:
+        enqueue("hooks.tasks.retry_delivery", pk, group="retry")
+    stale_hooks = list(
+        Match.objects.filter(
+            delivery__isnull=True,
+            created_at__lt=now - STALE_MATCH_AGE,
+            hook__status=EventHook.Status.ACTIVE,
+            hook__verification_status=EventHook.Verification.VERIFIED,
+        )
+        .values_list("hook_id", flat=True)
+        .distinct()
+    )
+    enqueue_hook_deliveries(stale_hooks)
+    if expired or due or stale_hooks:
+        logger.info(
+            "sweep: %d expired leases, %d due retries, %d hooks with waiting events",
+            len(expired), len(due), len(stale_hooks),
+        )  # fmt: skip
+    return SweepResult(len(expired), len(due), len(stale_hooks))
+
+
+__all__ = ["delivery_sweep", "SweepResult", "F"]

@@ -1,0 +1,99 @@
+"""Authentication, permissions and the rate limit of the API."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from hooks.tokens import token_create, token_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def client_with(header: str | None) -> APIClient:
+    client = APIClient()
+    if header is not None:
+        client.credentials(HTTP_AUTHORIZATION=header)
+    return client
+
+
+@pytest.mark.parametrize("template", ["SSWS {}", "SSWS{}", "SSWS  {}"])
+def test_ssws_tokens_work_with_or_without_the_space(api_token, template):
+    response = client_with(template.format(api_token)).get("/api/v1/eventHooks")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("header", [None, "SSWS nope", "SSWSnope", "Bearer abc", "SSWS"])
+def test_missing_or_bad_credentials_get_401_e0000011(header):
+    response = client_with(header).get("/api/v1/eventHooks")
+    assert response.status_code == 401
+    body = response.json()
+    assert body["errorCode"] == "E0000011"
+    assert body["errorSummary"] == "Invalid token provided"
+
+
+def test_a_revoked_token_is_refused(admin_user):
+    row, token = token_create(user=admin_user, name="soon revoked")
+    assert client_with(f"SSWS {token}").get("/api/v1/eventHooks").status_code == 200
+    token_revoke(token=row)
+    assert client_with(f"SSWS {token}").get("/api/v1/eventHooks").status_code == 401
+
+
+def test_tokens_are_stored_only_as_a_hash(admin_user):
+    row, token = token_create(user=admin_user, name="hashed")
+    row.refresh_from_db()
+    assert token not in (row.token_hash, row.token_hint, row.name)
+    assert len(row.token_hash) == 64
+
+
+def test_a_token_of_a_user_who_is_not_a_super_admin_gets_403_e0000006(staff_user):
+    _, token = token_create(user=staff_user, name="staff")
+    response = client_with(f"SSWS {token}").get("/api/v1/eventHooks")
+    assert response.status_code == 403
+    assert response.json()["errorCode"] == "E0000006"
+
+
+def test_the_console_session_works_for_super_admins_with_csrf(admin_user, hook_body):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    assert client.get("/api/v1/eventHooks").status_code == 200
+    # Unsafe methods without the CSRF token are refused, as Django's session auth requires.
+    refused = client.post("/api/v1/eventHooks", hook_body, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["errorCode"] == "E0000006"
+
+
+def test_the_session_of_a_staff_user_gets_403(staff_user):
+    client = APIClient()
+    client.force_login(staff_user)
+    assert client.get("/api/v1/eventHooks").json()["errorCode"] == "E0000006"
+
+
+def test_the_rate_limit_answers_429_with_the_headers_okta_sdks_need(api, settings):
+    settings.HOOKS_API_RATE_LIMIT = 3
+    statuses = [api.get("/api/v1/eventHooks").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = api.get("/api/v1/eventHooks")
+    assert limited.json()["errorCode"] == "E0000047"
+    assert limited["X-Rate-Limit-Limit"] == "3"
+    assert limited["X-Rate-Limit-Remaining"] == "0"
+    assert int(limited["X-Rate-Limit-Reset"]) > 0
+    assert limited["Date"]
+    assert int(limited["Retry-After"]) >= 1
+
+
+def test_the_rate_limit_is_per_token(admin_user, settings):
+    settings.HOOKS_API_RATE_LIMIT = 1
+    _, first = token_create(user=admin_user, name="first")
+    _, second = token_create(user=admin_user, name="second")
+    assert client_with(f"SSWS {first}").get("/api/v1/eventHooks").status_code == 200
+    assert client_with(f"SSWS {first}").get("/api/v1/eventHooks").status_code == 429
+    assert client_with(f"SSWS {second}").get("/api/v1/eventHooks").status_code == 200

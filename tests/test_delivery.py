@@ -1,0 +1,236 @@
+"""The delivery engine against a real receiver on 127.0.0.1 (tasks run inline here;
+tests/test_integration_cluster.py runs the same paths through a real qcluster)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from hooks.delivery import retry_delivery
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Match
+from hooks.publishing import event_publish
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def verified_hook(api, hook_body, receiver):
+    """A hook pointing at the receiver, created and verified through the API."""
+    hook_body["channel"]["config"]["uri"] = receiver.url
+    created = api.post("/api/v1/eventHooks", hook_body, format="json").json()
+    verified = api.post(f"/api/v1/eventHooks/{created['id']}/lifecycle/verify")
+    assert verified.status_code == 200, verified.content
+    assert verified.json()["verificationStatus"] == "VERIFIED"
+    return {**verified.json(), "signingSecret": created["signingSecret"]}
+
+
+def publish(count: int = 1, event_type: str = "user.lifecycle.create") -> list[Event]:
+    return event_publish(
+        events=[{"eventType": event_type, "actor": {"id": f"00u{i:017d}"}} for i in range(count)]
+    ).events
+
+
+def test_verification_records_the_challenge_and_audits_success(verified_hook, receiver):
+    challenge = receiver.verifications[-1]
+    assert challenge.method == "GET"
+    assert challenge.header("Authorization") == "Bearer s3cr3t-V4LUE"
+    assert challenge.header("X-Other-Header") == "some-other-value"
+    verification = Delivery.objects.get(kind=Delivery.Kind.VERIFICATION)
+    assert verification.status == Delivery.Status.SUCCEEDED
+    attempt = verification.attempts.get()
+    assert attempt.request_headers["Authorization"] == "[REDACTED]"
+    audit = Event.objects.get(event_type="event_hook.verified").data
+    assert audit["outcome"]["result"] == "SUCCESS"
+
+
+@pytest.mark.parametrize(
+    ("mode", "cause"),
+    [
+        ("wrong", "did not match"),
+        ("not_json", "not JSON"),
+        ("status:404", "404"),
+    ],
+)
+def test_a_failed_verification_is_400_with_the_exact_cause(api, hook_body, receiver, mode, cause):
+    receiver.set_behaviour(verification=mode)
+    hook_body["channel"]["config"]["uri"] = receiver.url
+    created = api.post("/api/v1/eventHooks", hook_body, format="json").json()
+    response = api.post(f"/api/v1/eventHooks/{created['id']}/lifecycle/verify")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errorCode"] == "E0000001"
+    assert cause in body["errorCauses"][0]["errorSummary"]
+    assert len(receiver.verifications) == 2  # one retry
+    assert EventHook.objects.get(pk=created["id"]).verification_status == "UNVERIFIED"
+    audit = Event.objects.get(event_type="event_hook.verified").data
+    assert audit["outcome"]["result"] == "FAILURE"
+
+
+def test_a_published_event_is_delivered_in_oktas_envelope_with_signatures(
+    verified_hook, receiver
+):
+    [event] = publish()
+    [request] = receiver.requests
+    body = request.json
+    assert list(body) == [
+        "eventType", "eventTypeVersion", "cloudEventsVersion", "source", "eventId", "data",
+        "eventTime", "contentType",
+    ]  # fmt: skip
+    assert body["eventType"] == "com.okta.event_hook"
+    assert body["eventTypeVersion"] == "1.0" and body["cloudEventsVersion"] == "0.1"
+    assert body["source"].endswith(f"/api/v1/eventHooks/{verified_hook['id']}")
+    assert body["data"]["events"] == [event.data]
+    assert request.header("Content-Type") == "application/json"
+    assert request.header("Accept") == "application/json"
+    assert request.header("User-Agent") == "Okta-Integrations"
+    assert request.header("Authorization") == "Bearer s3cr3t-V4LUE"
+    assert request.header("X-Other-Header") == "some-other-value"
+    assert request.header("webhook-id") == body["eventId"]
+    Webhook(verified_hook["signingSecret"]).verify(request.body, dict(request.headers))
+    delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
+    assert delivery.status == Delivery.Status.SUCCEEDED
+    assert delivery.body.encode() == request.body
+    assert EventHook.objects.get(pk=verified_hook["id"]).last_delivery_outcome == "SUCCEEDED"
+
+
+def test_queued_events_are_batched_into_one_envelope(verified_hook, receiver, settings):
+    settings.HOOKS_MAX_BATCH = 50
+    publish(120)
+    sizes = sorted(len(r.json["data"]["events"]) for r in receiver.requests)
+    assert sum(sizes) == 120
+    assert max(sizes) == 50  # a publish of 120 is one transaction: 50 + 50 + 20
+    assert len({e["uuid"] for r in receiver.requests for e in r.json["data"]["events"]}) == 120
+
+
+def test_events_of_unsubscribed_types_and_unverified_hooks_are_not_delivered(
+    verified_hook, receiver, api, hook_body
+):
+    publish(1, event_type="user.lifecycle.suspend")
+    hook_body["name"] = "unverified"
+    api.post("/api/v1/eventHooks", hook_body, format="json")
+    assert receiver.requests == []
+    assert Match.objects.count() == 0
+
+
+def test_the_immediate_retry_turns_a_single_503_into_success(verified_hook, receiver):
+    receiver.set_behaviour(status=[503, 200])
+    publish()
+    delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
+    assert delivery.status == Delivery.Status.SUCCEEDED
+    assert list(delivery.attempts.values_list("response_status", flat=True)) == [503, 200]
+
+
+def test_5xx_twice_schedules_a_retry_with_backoff(verified_hook, receiver, settings):
+    settings.HOOKS_RETRY_SCHEDULE = [0, 60]
+    receiver.set_behaviour(status=500)
+    publish()
+    delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
+    assert delivery.status == Delivery.Status.PENDING
+    assert delivery.attempt_count == 2
+    wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
+    assert 40 < wait < 80  # 60 s +/- 20 % jitter
+    # Not due yet: a retry task is a no-op.
+    assert retry_delivery(delivery.pk) is False
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    receiver.set_behaviour(status=200)
+    assert retry_delivery(delivery.pk) is True
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SUCCEEDED and delivery.attempt_count == 3
+
+
+def test_an_exhausted_delivery_is_failed_and_logged(verified_hook, receiver, settings):
+    settings.HOOKS_RETRY_SCHEDULE = [0]
+    receiver.set_behaviour(status=502)
+    publish()
+    delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
+    assert delivery.status == Delivery.Status.FAILED
+    assert delivery.attempt_count == 2
+    failure = Event.objects.get(event_type="event_hook.delivery").data
+    assert failure["outcome"]["result"] == "FAILURE"
+    assert str(delivery.event_id) in failure["outcome"]["reason"]
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422])
+def test_4xx_is_final_without_retry(verified_hook, receiver, status):
+    receiver.set_behaviour(status=status)
+    publish()
+    delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
+    assert delivery.status == Delivery.Status.FAILED and delivery.attempt_count == 1
+
+
+@pytest.mark.parametrize("status", [408, 429])
+def test_408_and_429_are_retried(verified_hook, receiver, status, settings):
+    settings.HOOKS_RETRY_SCHEDULE = [0, 60]
+    receiver.set_behaviour(status=status)
+    publish()
+    delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
+    assert delivery.status == Delivery.Status.PENDING and delivery.attempt_count == 2
+
+
+def test_retry_after_pushes_the_next_attempt_back(verified_hook, receiver, settings):
+    settings.HOOKS_RETRY_SCHEDULE = [0, 1]
+    receiver.set_behaviour(status=429, headers={"Retry-After": "600"})
+    publish()
+    delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
+    assert (delivery.next_attempt_at - timezone.now()).total_seconds() > 590
+
+
+def test_410_gone_deactivates_the_hook(verified_hook, receiver):
+    receiver.set_behaviour(status=410)
+    publish()
+    hook = EventHook.objects.get(pk=verified_hook["id"])
+    assert hook.status == "INACTIVE"
+    assert "410" in hook.disabled_reason
+    assert Event.objects.filter(event_type="event_hook.auto_deactivated").exists()
+
+
+def test_a_long_outage_deactivates_the_hook(verified_hook, receiver, settings):
+    settings.HOOKS_RETRY_SCHEDULE = [0]
+    settings.HOOKS_AUTO_DISABLE_AFTER = 0
+    receiver.set_behaviour(status=500)
+    publish()
+    hook = EventHook.objects.get(pk=verified_hook["id"])
+    assert hook.status == "INACTIVE"
+    assert "No successful delivery since" in hook.disabled_reason
+
+
+def test_attempt_rows_keep_the_response_and_redact_the_secret(verified_hook, receiver):
+    receiver.set_behaviour(status=400, body=b'{"error": "bad thing"}')
+    publish()
+    attempt = DeliveryAttempt.objects.get(delivery__kind=Delivery.Kind.EVENTS)
+    assert attempt.response_status == 400
+    assert "bad thing" in attempt.response_excerpt
+    assert attempt.request_headers["Authorization"] == "[REDACTED]"
+    assert attempt.request_headers["webhook-signature"].startswith("v1,")
+    assert "s3cr3t" not in json.dumps(attempt.request_headers)
+    assert attempt.duration_ms is not None and attempt.finished_at is not None
+
+
+def test_a_refused_destination_is_final(verified_hook, receiver, settings):
+    settings.HOOKS_ALLOWED_NETWORKS = []
+    publish()
+    delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
+    assert delivery.status == Delivery.Status.FAILED
+    assert "refused" in delivery.last_error.lower()
+    assert receiver.requests == []
+
+
+def test_publishing_the_same_uuid_twice_stores_and_delivers_once(verified_hook, receiver):
+    event = {"eventType": "user.lifecycle.create", "uuid": "f1d0b993-cc19-11ed-a688-db22c99ef6c4"}
+    first = event_publish(events=[event])
+    second = event_publish(events=[dict(event)])
+    assert len(first.events) == 1 and second.duplicates == 1
+    assert len(receiver.events()) == 1
+
+
+def test_a_rolled_back_publish_delivers_nothing(verified_hook, receiver):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        publish()
+        raise RuntimeError("the caller's transaction fails")
+    assert receiver.requests == []
+    assert not Event.objects.filter(event_type="user.lifecycle.create").exists()
