@@ -120,7 +120,8 @@ def send_delivery(delivery: Delivery, *, hook: EventHook) -> bool:
         decision = retry_policy.decide(result, attempts_made=delivery.attempt_count)
         if decision.succeeded:
             _finish(delivery, Delivery.Status.SUCCEEDED, result)
-            record_success(hook)
+            if delivery.kind == Delivery.Kind.EVENTS:
+                record_success(hook)
             return True
         if decision.delay == 0 and delivery.kind == Delivery.Kind.EVENTS:
             continue  # Okta's single immediate retry
@@ -168,9 +169,7 @@ def attempt(delivery: Delivery, *, hook: EventHook) -> transport.DeliveryResult:
     )
     started = time.perf_counter()
     result = transport.send(url=hook.uri, body=body, headers=headers)
-    row.outcome = (
-        DeliveryAttempt.Outcome.SUCCESS if result.ok else DeliveryAttempt.Outcome.FAILURE
-    )
+    row.outcome = DeliveryAttempt.Outcome.SUCCESS if result.ok else DeliveryAttempt.Outcome.FAILURE
     row.finished_at = timezone.now()
     row.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
     row.response_status = result.status_code

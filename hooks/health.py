@@ -31,9 +31,9 @@ def record_success(hook: EventHook) -> None:
 def record_failure(hook: EventHook, *, delivery: Delivery, result, exhausted: bool,
                    gone: bool = False) -> None:  # fmt: skip
     """Count a failed attempt; audit exhausted deliveries; deactivate on 410 or a long outage."""
+    from hooks.log_events import SYSTEM_ACTOR
     from hooks.publishing import audit_event
     from hooks.services import SYSTEM, hook_deactivate
-    from hooks.log_events import SYSTEM_ACTOR
 
     if delivery.kind != Delivery.Kind.EVENTS:
         return
@@ -55,8 +55,11 @@ def record_failure(hook: EventHook, *, delivery: Delivery, result, exhausted: bo
             reason=f"Delivery {delivery.event_id} failed after {delivery.attempt_count} "
             f"attempt(s): {reason}"[:500],
             severity="WARN",
-            debug_data={"eventId": str(delivery.event_id), "statusCode": result.status_code,
-                        "attempts": delivery.attempt_count},  # fmt: skip
+            debug_data={
+                "eventId": str(delivery.event_id),
+                "statusCode": result.status_code,
+                "attempts": delivery.attempt_count,
+            },  # fmt: skip
         )
     if hook.status != EventHook.Status.ACTIVE:
         return

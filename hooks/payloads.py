@@ -9,7 +9,9 @@ from hooks.log_events import format_timestamp
 from hooks.org import org_url
 
 
-def envelope(*, hook_id: str, event_id: str, events: list[dict], now: datetime | None = None) -> dict:
+def envelope(
+    *, hook_id: str, event_id: str, events: list[dict], now: datetime | None = None
+) -> dict:
     """Okta's delivery envelope (reference §3.2), keys in Okta's order."""
     return {
         "eventType": "com.okta.event_hook",

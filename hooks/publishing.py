@@ -76,7 +76,9 @@ def normalize_events(raw_events: list[object]) -> list[dict]:
     single = len(raw_events) == 1
     for index, raw in enumerate(raw_events):
         try:
-            events.append(normalize_log_event(raw, catalog=catalog, index=None if single else index))
+            events.append(
+                normalize_log_event(raw, catalog=catalog, index=None if single else index)
+            )
         except EventValidationError as error:
             causes.extend(error.causes)
     if causes:
@@ -95,9 +97,7 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
     for log_event in log_events:
         unique.setdefault(log_event["uuid"], log_event)
     with transaction.atomic():
-        existing = set(
-            Event.objects.filter(uuid__in=list(unique)).values_list("uuid", flat=True)
-        )
+        existing = set(Event.objects.filter(uuid__in=list(unique)).values_list("uuid", flat=True))
         rows = [
             Event(
                 uuid=event_uuid,

@@ -150,11 +150,12 @@ class Receiver:
         self.host = host
         self.secret = secret
         self.auth = auth
+        # Called in the connection's thread for every request (GET or POST), before answering.
         self.on_event = on_event
         self.ssl_context = ssl_context
         self.log_requests = log_requests
         self.behaviour = Behaviour()
-        self._requested_port = port
+        self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -176,8 +177,9 @@ class Receiver:
         if self._server is not None:
             return self
         server_class = _Server6 if ":" in self.host else _Server
-        server = server_class((self.host, self._requested_port), _Handler)
+        server = server_class((self.host, self._port), _Handler)
         server.receiver = self
+        self._port = int(server.server_address[1])
         if self.ssl_context is not None:
             # The handshake then runs in the connection's thread, not in the accept loop.
             server.socket = self.ssl_context.wrap_socket(
@@ -216,10 +218,8 @@ class Receiver:
 
     @property
     def port(self) -> int:
-        """Return the bound port (the real one when started with port 0)."""
-        if self._server is None:
-            return self._requested_port
-        return int(self._server.server_address[1])
+        """Return the port (the bound one once started, also after stop())."""
+        return self._port
 
     @property
     def url(self) -> str:

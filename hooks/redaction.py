@@ -7,7 +7,7 @@ REDACTED = "[REDACTED]"
 
 def redact_headers(headers: dict[str, str], *, hook=None, extra_secrets=()) -> dict[str, str]:
     """Return a copy of `headers` with the hook's auth header and any known secret masked."""
-    secret_key = (hook.auth_key.lower() if hook is not None and hook.auth_key else None)
+    secret_key = hook.auth_key.lower() if hook is not None and hook.auth_key else None
     secrets = [s for s in extra_secrets if s]
     redacted = {}
     for key, value in headers.items():

@@ -25,3 +25,9 @@ def sweep() -> str:
     from hooks.sweeper import delivery_sweep
 
     return str(delivery_sweep())
+
+
+def send_preview(delivery_id: int) -> bool:
+    from hooks.preview import run_preview
+
+    return run_preview(delivery_id)

@@ -110,7 +110,9 @@ def _request(
     request_headers = _request_headers(headers, destination)
     pool = _pool_for(destination)
     deadline = started + timeout
-    for _ in range(2):
+    attempt = 0
+    while True:
+        attempt += 1
         _local.reused = False
         try:
             response = pool.urlopen(
@@ -127,9 +129,11 @@ def _request(
             )
         except (HTTPError, HTTPException, OSError) as exc:
             error = _describe(exc, timeout)
-            # A server may close an idle keep-alive connection just as it is reused; that
-            # request never reached it, so one retry on a fresh connection is safe.
-            if error == CLOSED and _local.reused and time.perf_counter() < deadline:
+            # A server may close an idle keep-alive connection just as it is reused; the
+            # request then usually never reached the application, so, like browsers, try
+            # once more (receivers de-duplicate on eventId for the rare double delivery).
+            stale = error == CLOSED and _local.reused and time.perf_counter() < deadline
+            if attempt == 1 and stale:
                 continue
             return failure(error)
         break
@@ -319,7 +323,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -91,9 +91,7 @@ def _validate_event_types(spec: HookSpec) -> list[str]:
         return [f"events.items: At most {limit} event types per hook, got {len(items)}"]
     if not all(isinstance(item, str) for item in items):
         return ["events.items: Every item must be an event type name (a string)"]
-    known = dict(
-        EventType.objects.filter(name__in=set(items)).values_list("name", "hook_eligible")
-    )
+    known = dict(EventType.objects.filter(name__in=set(items)).values_list("name", "hook_eligible"))
     causes = []
     for item in dict.fromkeys(items):
         if item not in known:

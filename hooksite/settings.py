@@ -196,9 +196,7 @@ HOOKS_ALLOWED_NETWORKS = env_list(
 # The sweeper runs once a minute, so delays under a minute round up to it.
 HOOKS_RETRY_SCHEDULE = [
     parse_duration(step)
-    for step in env_list(
-        "HOOKS_RETRY_SCHEDULE", ["0", "1m", "5m", "15m", "1h", "3h", "6h", "12h"]
-    )
+    for step in env_list("HOOKS_RETRY_SCHEDULE", ["0", "1m", "5m", "15m", "1h", "3h", "6h", "12h"])
 ]
 # A hook failing without one success for this long is deactivated.
 HOOKS_AUTO_DISABLE_AFTER = parse_duration(env_str("HOOKS_AUTO_DISABLE_AFTER", "3d"))

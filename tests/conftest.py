@@ -12,14 +12,21 @@ from hooks.tokens import token_create
 VALID_BODY = {
     "name": "Sales sync",
     "description": "Tells the sales system about new users",
-    "events": {"type": "EVENT_TYPE", "items": ["user.lifecycle.create", "group.user_membership.add"]},
+    "events": {
+        "type": "EVENT_TYPE",
+        "items": ["user.lifecycle.create", "group.user_membership.add"],
+    },
     "channel": {
         "type": "HTTP",
         "version": "1.0.0",
         "config": {
             "uri": "https://receiver.example.com/okta/hooks",
             "headers": [{"key": "X-Other-Header", "value": "some-other-value"}],
-            "authScheme": {"type": "HEADER", "key": "Authorization", "value": "Bearer s3cr3t-V4LUE"},
+            "authScheme": {
+                "type": "HEADER",
+                "key": "Authorization",
+                "value": "Bearer s3cr3t-V4LUE",
+            },
         },
     },
 }

@@ -149,9 +149,10 @@ def test_put_honours_status(api, create_hook):
     hook = create_hook()
     echoed = api.get(f"/api/v1/eventHooks/{hook['id']}").json()
     echoed["status"] = "INACTIVE"
-    assert api.put(f"/api/v1/eventHooks/{hook['id']}", echoed, format="json").json()[
-        "status"
-    ] == "INACTIVE"
+    assert (
+        api.put(f"/api/v1/eventHooks/{hook['id']}", echoed, format="json").json()["status"]
+        == "INACTIVE"
+    )
 
 
 def test_lifecycle_calls_accept_an_empty_octet_stream_body(api, create_hook):

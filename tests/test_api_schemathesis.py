@@ -19,7 +19,7 @@ def assert_okta_error(response) -> None:
     content_type = (response.headers.get("content-type") or [""])[0]
     assert content_type.startswith("application/json"), response.text
     body = response.json()
-    assert OKTA_ERROR_KEYS <= set(body), body
+    assert set(body) >= OKTA_ERROR_KEYS, body
     assert isinstance(body["errorCauses"], list)
     assert all(isinstance(c, dict) and "errorSummary" in c for c in body["errorCauses"])
 

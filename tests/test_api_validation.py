@@ -79,9 +79,7 @@ def test_http_is_accepted_for_an_allowed_network(api, hook_body, settings):
 
 def test_event_types_must_be_1_to_300_catalog_eligible_names(api, hook_body, settings):
     hook_body["events"]["items"] = []
-    assert causes_of(post(api, hook_body)) == [
-        "events.items: Subscribe to at least one event type"
-    ]
+    assert causes_of(post(api, hook_body)) == ["events.items: Subscribe to at least one event type"]
     hook_body["events"]["items"] = ["user.lifecycle.create", "no.such.type"]
     assert causes_of(post(api, hook_body)) == [
         "events.items: 'no.such.type' is not an event type in the catalog"
@@ -106,7 +104,8 @@ def test_enums_are_checked(api, hook_body):
 
 
 @pytest.mark.parametrize(
-    "key", ["Accept", "content-type", "Content-Length", "Host", "webhook-signature", "Authorization"]
+    "key",
+    ["Accept", "content-type", "Content-Length", "Host", "webhook-signature", "Authorization"],
 )
 def test_reserved_headers_are_refused(api, hook_body, key):
     hook_body["channel"]["config"]["headers"] = [{"key": key, "value": "x"}]

@@ -69,9 +69,7 @@ def test_a_failed_verification_is_400_with_the_exact_cause(api, hook_body, recei
     assert audit["outcome"]["result"] == "FAILURE"
 
 
-def test_a_published_event_is_delivered_in_oktas_envelope_with_signatures(
-    verified_hook, receiver
-):
+def test_a_published_event_is_delivered_in_oktas_envelope_with_signatures(verified_hook, receiver):
     [event] = publish()
     [request] = receiver.requests
     body = request.json

@@ -96,6 +96,15 @@ def test_it_connects_to_the_checked_ip_and_names_the_url_host(receiver):
     assert receiver.requests[0].headers["Host"] == f"hooks.test:{receiver.port}"
 
 
+def test_it_reaches_an_ipv6_loopback_receiver_with_a_bracketed_host(settings):
+    settings.HOOKS_ALLOWED_NETWORKS = ["::1/128"]
+    with Receiver(host="::1") as receiver:
+        result = transport.send(url=receiver.url, body=b"{}", headers={})
+
+    assert result.status_code == 200
+    assert receiver.requests[0].headers["Host"] == f"[::1]:{receiver.port}"
+
+
 def test_get_sends_a_get_with_the_same_rules(receiver):
     result = transport.get(url=receiver.url, headers={"X-Okta-Verification-Challenge": "abc"})
 

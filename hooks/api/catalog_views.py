@@ -24,10 +24,10 @@ EVENT_TYPE_FIELDS = {
 def event_type_representation(row: EventType) -> dict:
     return {
         "name": row.name,
-    "label": row.label,
+        "label": row.label,
         "description": row.description,
         "category": row.category,
-    "hookEligible": row.hook_eligible,
+        "hookEligible": row.hook_eligible,
         "beta": row.beta,
     }
 

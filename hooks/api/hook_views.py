@@ -48,7 +48,9 @@ def _respond(request, hook: EventHook, **extra) -> Response:
 class EventHookList(APIView):
     """List every hook (one array, no paging: Okta's SDKs read only the first page) or create."""
 
-    @extend_schema(operation_id="listEventHooks", responses={200: schema.EventHookSchema(many=True)})
+    @extend_schema(
+        operation_id="listEventHooks", responses={200: schema.EventHookSchema(many=True)}
+    )
     def get(self, request):
         base = org_url(request)
         hooks = EventHook.objects.order_by("created_at", "id")
@@ -162,8 +164,10 @@ class SigningSecretRotate(APIView):
         responses={
             200: inline_serializer(
                 "SigningSecret",
-                {"signingSecret": serializers.CharField(), "previousSecretExpiresAt":
-                 serializers.DateTimeField()},  # fmt: skip
+                {
+                    "signingSecret": serializers.CharField(),
+                    "previousSecretExpiresAt": serializers.DateTimeField(),
+                },  # fmt: skip
             )
         },
         description="Returns a new Standard Webhooks secret; the old one keeps signing "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from hooks.api import catalog_views, hook_views
+from hooks.api import catalog_views, delivery_views, event_views, hook_views, tool_views
 
 app_name = "hooks-api"
 
@@ -33,8 +33,43 @@ hook_urls = [  # /api/v1/eventHooks/<id>/...
     ),
 ]
 
+delivery_urls = [  # /api/v1/eventHooks/<id>/deliveries/...
+    path(
+        "eventHooks/<str:hook_id>/deliveries",
+        delivery_views.DeliveryList.as_view(),
+        name="delivery-list",
+    ),
+    path(
+        "eventHooks/<str:hook_id>/deliveries/<str:delivery_id>",
+        delivery_views.DeliveryDetail.as_view(),
+        name="delivery-detail",
+    ),
+    path(
+        "eventHooks/<str:hook_id>/deliveries/<str:delivery_id>/redeliver",
+        delivery_views.DeliveryRedeliver.as_view(),
+        name="delivery-redeliver",
+    ),
+    path(
+        "eventHooks/<str:hook_id>/redeliver",
+        delivery_views.HookRedeliver.as_view(),
+        name="hook-redeliver",
+    ),
+    path("eventHooks/<str:hook_id>/preview", tool_views.HookPreview.as_view(), name="hook-preview"),
+    path(
+        "eventHooks/<str:hook_id>/filters/test",
+        tool_views.HookFilterTest.as_view(),
+        name="hook-filter-test",
+    ),
+    path("filters/test", tool_views.FilterTest.as_view(), name="filter-test"),
+]
+
+event_urls = [
+    path("events", event_views.EventPublish.as_view(), name="event-publish"),
+    path("logs", event_views.SystemLog.as_view(), name="log-list"),
+]
+
 catalog_urls = [
     path("eventTypes", catalog_views.EventTypeList.as_view(), name="eventtype-list"),
 ]
 
-urlpatterns = [*hook_urls, *catalog_urls]
+urlpatterns = [*hook_urls, *delivery_urls, *event_urls, *catalog_urls]

@@ -35,9 +35,20 @@ class Command(BaseCommand):
         env.setdefault("HOOKS_ORG_URL", f"http://{host}:{port}")
         web = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "hooksite.wsgi",
-                "--bind", f"{host}:{port}", "--workers", str(options["web_workers"]),
-                "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "hooksite.wsgi",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(options["web_workers"]),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
             ],  # fmt: skip
             env=env,
         )

@@ -1,0 +1,174 @@
+"""Extensions: delivery log, redelivery, preview and filter backtests."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hooks.api.errors import not_found, validation_error
+from hooks.api.event_views import _time_param
+from hooks.api.hook_views import get_hook_or_404
+from hooks.delivery import delivery_redeliver
+from hooks.log_events import format_timestamp, parse_timestamp
+from hooks.models import Delivery
+from hooks.org import org_url
+from hooks.selectors import CursorError, deliveries_matching, deliveries_page
+
+ANY = inline_serializer("Object", {"id": serializers.CharField(required=False)})
+MAX_REDELIVER = 10_000
+
+
+def _ts(moment):
+    return format_timestamp(moment) if moment else None
+
+
+def delivery_representation(delivery: Delivery, base: str) -> dict:
+    href = f"{base}/api/v1/eventHooks/{delivery.hook_id}/deliveries/{delivery.event_id}"
+    return {
+        "id": str(delivery.event_id),
+        "kind": delivery.kind,
+        "status": delivery.status,
+        "eventCount": delivery.event_count,
+        "attemptCount": delivery.attempt_count,
+        "created": _ts(delivery.created_at),
+        "lastUpdated": _ts(delivery.updated_at),
+        "completed": _ts(delivery.completed_at),
+        "nextAttempt": _ts(delivery.next_attempt_at),
+        "lastStatusCode": delivery.last_status_code,
+        "lastError": delivery.last_error or None,
+        "redeliveryOf": str(delivery.redelivery_of.event_id) if delivery.redelivery_of else None,
+        "_links": {
+            "self": {"href": href},
+            "redeliver": {"href": f"{href}/redeliver", "hints": {"allow": ["POST"]}},
+        },
+    }
+
+
+def attempt_representation(attempt) -> dict:
+    return {
+        "number": attempt.number,
+        "outcome": attempt.outcome,
+        "started": _ts(attempt.started_at),
+        "finished": _ts(attempt.finished_at),
+        "durationMs": round(attempt.duration_ms, 1) if attempt.duration_ms is not None else None,
+        "requestHeaders": attempt.request_headers,
+        "responseStatus": attempt.response_status,
+        "responseHeaders": attempt.response_headers,
+        "responseBody": attempt.response_excerpt,
+        "error": attempt.error or None,
+    }
+
+
+def _get_delivery(hook, delivery_id: str) -> Delivery:
+    try:
+        key = uuid.UUID(delivery_id)
+    except ValueError:
+        raise not_found(delivery_id, "Delivery") from None
+    delivery = Delivery.objects.filter(hook=hook, event_id=key).select_related("redelivery_of")
+    found = delivery.first()
+    if found is None:
+        raise not_found(delivery_id, "Delivery")
+    return found
+
+
+def _parse_status(value: str | None) -> str | None:
+    if value and value not in Delivery.Status.values:
+        raise validation_error("status", [f"status: must be one of {', '.join(Delivery.Status)}"])
+    return value or None
+
+
+class DeliveryList(APIView):
+    @extend_schema(
+        operation_id="listEventHookDeliveries",
+        parameters=[
+            OpenApiParameter("status", str, enum=list(Delivery.Status.values)),
+            OpenApiParameter("since", str),
+            OpenApiParameter("until", str),
+            OpenApiParameter("after", str),
+            OpenApiParameter("limit", int),
+        ],  # fmt: skip
+        responses={200: ANY},
+        description='Deliveries of a hook, newest first; `Link: rel="next"` for the next page.',
+    )
+    def get(self, request, hook_id: str):
+        hook = get_hook_or_404(hook_id)
+        limit = request.query_params.get("limit", "50")
+        if not limit.isdigit() or not 1 <= int(limit) <= 200:
+            raise validation_error("limit", ["limit: must be a whole number from 1 to 200"])
+        try:
+            page = deliveries_page(
+                hook=hook,
+                status=_parse_status(request.query_params.get("status")),
+                since=_time_param(request, "since"),
+                until=_time_param(request, "until"),
+                after=request.query_params.get("after"),
+                limit=int(limit),
+            )
+        except CursorError as error:
+            raise validation_error("after", [f"after: {error}"]) from None
+        base = org_url(request)
+        response = Response([delivery_representation(d, base) for d in page.items])
+        if page.next_cursor:
+            params = request.query_params.copy()
+            params["after"] = page.next_cursor
+            url = f"{base}/api/v1/eventHooks/{hook.id}/deliveries?{params.urlencode()}"
+            response["Link"] = f'<{url}>; rel="next"'
+        return response
+
+
+class DeliveryDetail(APIView):
+    @extend_schema(operation_id="getEventHookDelivery", responses={200: ANY})
+    def get(self, request, hook_id: str, delivery_id: str):
+        delivery = _get_delivery(get_hook_or_404(hook_id), delivery_id)
+        body = delivery_representation(delivery, org_url(request))
+        body["attempts"] = [attempt_representation(a) for a in delivery.attempts.all()]
+        body["body"] = delivery.body
+        return Response(body)
+
+
+class DeliveryRedeliver(APIView):
+    @extend_schema(operation_id="redeliverEventHookDelivery", request=None, responses={200: ANY})
+    def post(self, request, hook_id: str, delivery_id: str):
+        delivery = _get_delivery(get_hook_or_404(hook_id), delivery_id)
+        if delivery.kind == Delivery.Kind.VERIFICATION:
+            raise validation_error("delivery", ["delivery: a verification cannot be redelivered"])
+        copy = delivery_redeliver(delivery=delivery)
+        return Response(delivery_representation(copy, org_url(request)))
+
+
+class HookRedeliver(APIView):
+    @extend_schema(
+        operation_id="redeliverEventHookDeliveries",
+        request=inline_serializer(
+            "RedeliverQuery",
+            {
+                "status": serializers.CharField(required=False),
+                "since": serializers.DateTimeField(required=False),
+                "until": serializers.DateTimeField(required=False),
+            },  # fmt: skip
+        ),
+        responses={200: inline_serializer("Redelivered", {"queued": serializers.IntegerField()})},
+        description="Redeliver every EVENTS delivery matching status/since/until (query "
+        "parameters or JSON body), up to 10,000 per call.",
+    )
+    def post(self, request, hook_id: str):
+        hook = get_hook_or_404(hook_id)
+        query = request.query_params.dict()
+        if isinstance(request.data, dict):
+            query.update({k: str(v) for k, v in request.data.items() if v is not None})
+        status = _parse_status(query.get("status"))
+        times = {}
+        for name in ("since", "until"):
+            times[name] = parse_timestamp(query[name]) if query.get(name) else None
+            if query.get(name) and times[name] is None:
+                raise validation_error(name, [f"{name}: '{query[name]}' is not ISO-8601"])
+        rows = deliveries_matching(hook=hook, status=status, **times)
+        queued = 0
+        for delivery in rows[:MAX_REDELIVER].iterator():
+            delivery_redeliver(delivery=delivery)
+            queued += 1
+        return Response({"queued": queued})

@@ -1,0 +1,157 @@
+"""`POST /api/v1/events` (publish) and `GET /api/v1/logs` (read the System Log, Okta's way)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hooks.api.errors import validation_error
+from hooks.log_events import EventValidationError, parse_timestamp
+from hooks.log_query import LogQueryError, compile_filter, keyword_predicate
+from hooks.models import Event
+from hooks.org import org_url
+from hooks.publishing import event_publish
+from hooks.selectors import CursorError, decode_cursor, encode_cursor
+
+DEFAULT_WINDOW = timedelta(days=7)
+MAX_LIMIT = 1000
+SCAN_CHUNK = 500
+
+
+class EventPublish(APIView):
+    """Publish one LogEvent or an array of up to 1,000 into the System Log."""
+
+    @extend_schema(
+        operation_id="publishEvents",
+        request=inline_serializer(
+            "LogEventInput",
+            {"eventType": serializers.CharField(), "uuid": serializers.CharField(required=False)},
+        ),
+        responses={
+            200: inline_serializer(
+                "PublishResult",
+                {
+                    "stored": serializers.IntegerField(),
+                    "duplicates": serializers.IntegerField(),
+                    "events": serializers.ListField(child=serializers.DictField()),
+                },
+            )
+        },
+        description="One LogEvent object or an array of up to 1,000. The server fills `uuid`, "
+        "`published`, `version`, `severity` and `displayMessage`. A `uuid` already stored is "
+        "not stored (or delivered) again, so publishing is idempotent.",
+    )
+    def post(self, request):
+        data = request.data
+        raw_events = data if isinstance(data, list) else [data]
+        try:
+            result = event_publish(events=raw_events)
+        except EventValidationError as error:
+            raise validation_error("events", error.causes) from None
+        return Response(
+            {
+                "stored": len(result.events),
+                "duplicates": result.duplicates,
+                "events": [event.data for event in result.events],
+            }
+        )
+
+
+def _time_param(request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    moment = parse_timestamp(raw)
+    if moment is None:
+        raise validation_error(name, [f"{name}: '{raw}' is not an ISO-8601 timestamp"])
+    return moment
+
+
+def _limit_param(request) -> int:
+    raw = request.query_params.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise validation_error("limit", [f"limit: must be a whole number from 1 to {MAX_LIMIT}"])
+    return int(raw)
+
+
+class SystemLog(APIView):
+    """Read the System Log: since/until/limit/after/sortOrder/q/filter, with Link paging."""
+
+    @extend_schema(
+        operation_id="listLogEvents",
+        parameters=[
+            OpenApiParameter("since", str, description="ISO-8601; default 7 days ago"),
+            OpenApiParameter("until", str, description="ISO-8601; default now"),
+            OpenApiParameter("limit", int, description="1-1000, default 100"),
+            OpenApiParameter("after", str, description="Cursor from the previous page's Link"),
+            OpenApiParameter("sortOrder", str, enum=["ASCENDING", "DESCENDING"]),
+            OpenApiParameter("q", str, description="Keywords, all must appear"),
+            OpenApiParameter("filter", str, description='e.g. eventType eq "user.session.start"'),
+        ],
+        responses={
+            200: inline_serializer("LogEvent", {"uuid": serializers.CharField()}, many=True)
+        },  # fmt: skip
+    )
+    def get(self, request):
+        now = datetime.now(UTC)
+        since = _time_param(request, "since") or now - DEFAULT_WINDOW
+        until = _time_param(request, "until") or now
+        limit = _limit_param(request)
+        order = request.query_params.get("sortOrder", "ASCENDING").upper()
+        if order not in ("ASCENDING", "DESCENDING"):
+            raise validation_error("sortOrder", ["sortOrder: must be ASCENDING or DESCENDING"])
+        predicates = []
+        try:
+            if request.query_params.get("filter"):
+                predicates.append(compile_filter(request.query_params["filter"]))
+        except LogQueryError as error:
+            raise validation_error("filter", [f"filter: {error}"]) from None
+        if request.query_params.get("q"):
+            predicates.append(keyword_predicate(request.query_params["q"]))
+        rows = Event.objects.filter(published__gte=since, published__lt=until)
+        descending = order == "DESCENDING"
+        if request.query_params.get("after"):
+            try:
+                moment, pk = decode_cursor(request.query_params["after"])
+            except CursorError as error:
+                raise validation_error("after", [f"after: {error}"]) from None
+            if descending:
+                rows = rows.filter(Q(published__lt=moment) | Q(published=moment, id__lt=pk))
+            else:
+                rows = rows.filter(Q(published__gt=moment) | Q(published=moment, id__gt=pk))
+        rows = rows.order_by(*(("-published", "-id") if descending else ("published", "id")))
+        page, more = self._scan(rows, predicates, limit)
+        response = Response([row.data for row in page])
+        links = [f'<{self._url(request, {})}>; rel="self"']
+        if more and page:
+            cursor = encode_cursor(page[-1].published, page[-1].pk)
+            links.append(f'<{self._url(request, {"after": cursor})}>; rel="next"')
+        response["Link"] = ", ".join(links)
+        return response
+
+    @staticmethod
+    def _scan(rows, predicates, limit: int) -> tuple[list[Event], bool]:
+        """Return up to `limit` matching rows and whether more may follow (chunked scan)."""
+        if not predicates:
+            found = list(rows[: limit + 1])
+            return found[:limit], len(found) > limit
+        found: list[Event] = []
+        for row in rows.iterator(chunk_size=SCAN_CHUNK):
+            if all(predicate(row.data) for predicate in predicates):
+                if len(found) == limit:
+                    return found, True
+                found.append(row)
+        return found, False
+
+    @staticmethod
+    def _url(request, changes: dict) -> str:
+        params = {k: v for k, v in request.query_params.items() if k != "after"}
+        params.update(changes)
+        query = f"?{urlencode(params)}" if params else ""
+        return f"{org_url(request)}/api/v1/logs{query}"

@@ -1,0 +1,138 @@
+"""Okta System Log query language for `GET /api/v1/logs`: `filter` and `q`.
+
+`filter` is SCIM-like: `eventType eq "user.session.start" and actor.id sw "00u"`,
+with `eq`, `ne`, `sw`, `co`, `pr`, `and`, `or`, `not` and parentheses. A path
+that crosses an array (`target.id`) matches when any element matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+Predicate = Callable[[dict], bool]
+
+TOKEN = re.compile(
+    r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<paren>[()])|(?P<word>[A-Za-z_][\w.]*))'
+)
+OPERATORS = {"eq", "ne", "sw", "co", "pr", "gt", "ge", "lt", "le"}
+
+
+class LogQueryError(ValueError):
+    """A filter that does not parse; the message says where."""
+
+
+def _values(document, path: list[str]) -> list:
+    if not path:
+        return [document]
+    if isinstance(document, list):
+        return [v for item in document for v in _values(item, path)]
+    if isinstance(document, dict):
+        if path[0] not in document:
+            return []
+        return _values(document[path[0]], path[1:])
+    return []
+
+
+def _compare(op: str, actual, expected: str) -> bool:
+    if actual is None:
+        return op == "ne"
+    text = str(actual).lower() if isinstance(actual, bool) else str(actual)
+    if op == "eq":
+        return text == expected
+    if op == "ne":
+        return text != expected
+    if op == "sw":
+        return text.startswith(expected)
+    if op == "co":
+        return expected in text
+    ordered = {"gt": text > expected, "ge": text >= expected,
+               "lt": text < expected, "le": text <= expected}  # fmt: skip
+    return ordered[op]
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.tokens: list[tuple[str, str, int]] = []
+        position = 0
+        while position < len(text):
+            if text[position:].strip() == "":
+                break
+            match = TOKEN.match(text, position)
+            if not match:
+                raise LogQueryError(f"Unexpected character at column {position + 1}")
+            kind = match.lastgroup
+            self.tokens.append((kind, match.group(kind), match.start(kind) + 1))
+            position = match.end()
+        self.index = 0
+
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str, int]:
+        token = self.peek()
+        if token is None:
+            raise LogQueryError("The filter ends too early")
+        self.index += 1
+        return token
+
+    def parse(self) -> Predicate:
+        predicate = self.disjunction()
+        if self.peek() is not None:
+            raise LogQueryError(f"Unexpected '{self.peek()[1]}' at column {self.peek()[2]}")
+        return predicate
+
+    def disjunction(self) -> Predicate:
+        parts = [self.conjunction()]
+        while self.peek() and self.peek()[1].lower() == "or":
+            self.take()
+            parts.append(self.conjunction())
+        return parts[0] if len(parts) == 1 else (lambda e: any(p(e) for p in parts))
+
+    def conjunction(self) -> Predicate:
+        parts = [self.unary()]
+        while self.peek() and self.peek()[1].lower() == "and":
+            self.take()
+            parts.append(self.unary())
+        return parts[0] if len(parts) == 1 else (lambda e: all(p(e) for p in parts))
+
+    def unary(self) -> Predicate:
+        token = self.take()
+        if token[0] == "word" and token[1].lower() == "not":
+            inner = self.unary()
+            return lambda e: not inner(e)
+        if token[1] == "(":
+            inner = self.disjunction()
+            closing = self.take()
+            if closing[1] != ")":
+                raise LogQueryError(f"Expected ')' at column {closing[2]}")
+            return inner
+        if token[0] != "word":
+            raise LogQueryError(f"Expected a field name at column {token[2]}")
+        path = token[1].split(".")
+        op_token = self.take()
+        op = op_token[1].lower()
+        if op not in OPERATORS:
+            raise LogQueryError(f"Unknown operator '{op_token[1]}' at column {op_token[2]}")
+        if op == "pr":
+            return lambda e: any(v is not None for v in _values(e, path))
+        value_token = self.take()
+        if value_token[0] != "string":
+            raise LogQueryError(f'Expected a "quoted value" at column {value_token[2]}')
+        expected = re.sub(r"\\(.)", r"\1", value_token[1][1:-1])
+        if op == "ne":
+            return lambda e: all(_compare("ne", v, expected) for v in _values(e, path))
+        return lambda e: any(_compare(op, v, expected) for v in _values(e, path))
+
+
+def compile_filter(text: str) -> Predicate:
+    """Return a predicate over LogEvent dicts, or raise LogQueryError."""
+    return _Parser(text).parse()
+
+
+def keyword_predicate(q: str) -> Predicate:
+    """`q`: every space-separated term must appear somewhere in the event (case-insensitive)."""
+    import json
+
+    terms = [term.lower() for term in q.split() if term]
+    return lambda e: all(term in json.dumps(e).lower() for term in terms)

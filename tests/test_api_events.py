@@ -1,0 +1,120 @@
+"""POST /api/v1/events and GET /api/v1/logs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hooks.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+def publish(api, body):
+    return api.post("/api/v1/events", body, format="json")
+
+
+def test_one_event_is_stored_with_server_defaults(api):
+    response = publish(api, {"eventType": "user.lifecycle.create"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["stored"] == 1 and body["duplicates"] == 0
+    event = body["events"][0]
+    assert re.fullmatch(r"[0-9a-f-]{36}", event["uuid"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", event["published"])
+    assert event["version"] == "0" and event["severity"] == "INFO"
+    assert event["displayMessage"]
+    assert event["outcome"] == {"result": "SUCCESS", "reason": None}
+    assert list(event)[:6] == [
+        "uuid", "published", "eventType", "version", "displayMessage", "severity",
+    ]  # fmt: skip
+
+
+def test_a_batch_is_stored_and_publishing_is_idempotent_on_uuid(api):
+    batch = [{"eventType": "user.session.start", "uuid": f"uuid-{i}"} for i in range(5)]
+    assert publish(api, batch).json()["stored"] == 5
+    again = publish(api, batch).json()
+    assert again == {"stored": 0, "duplicates": 5, "events": []}
+    assert Event.objects.filter(event_type="user.session.start").count() == 5
+
+
+def test_bad_items_get_a_cause_each_and_nothing_is_stored(api):
+    response = publish(
+        api,
+        [
+            {"eventType": "user.lifecycle.create"},
+            {"eventType": "no.such.type"},
+            {"eventType": "user.lifecycle.create", "severity": "LOUD"},
+            "not an object",
+            {"eventType": "user.lifecycle.create", "published": "yesterday"},
+        ],
+    )
+    assert response.status_code == 400
+    causes = [c["errorSummary"] for c in response.json()["errorCauses"]]
+    assert causes == [
+        "events[1].eventType: 'no.such.type' is not an event type in the catalog",
+        "events[2].severity: must be one of DEBUG, INFO, WARN, ERROR",
+        "events[3]: must be a JSON object",
+        "events[4].published: 'yesterday' is not an ISO-8601 timestamp",
+    ]
+    assert not Event.objects.filter(event_type="user.lifecycle.create").exists()
+
+
+def test_more_than_1000_events_are_refused(api):
+    response = publish(api, [{"eventType": "user.lifecycle.create"}] * 1001)
+    assert response.status_code == 400
+    assert "At most 1000" in response.json()["errorCauses"][0]["errorSummary"]
+
+
+def test_logs_page_with_a_next_link_and_cursor(api):
+    publish(api, [{"eventType": "user.session.start", "uuid": f"u{i:02d}"} for i in range(5)])
+    first = api.get("/api/v1/logs", {"limit": 2, "filter": 'eventType eq "user.session.start"'})
+    assert [e["uuid"] for e in first.json()] == ["u00", "u01"]
+    next_link = re.search(r'<([^>]+)>; rel="next"', first["Link"]).group(1)
+    second = api.get(next_link.replace("http://testserver", ""))
+    assert [e["uuid"] for e in second.json()] == ["u02", "u03"]
+    descending = api.get(
+        "/api/v1/logs", {"sortOrder": "DESCENDING", "filter": 'eventType eq "user.session.start"'}
+    )
+    assert [e["uuid"] for e in descending.json()][:2] == ["u04", "u03"]
+
+
+def test_logs_filter_operators_and_keyword_search(api):
+    publish(
+        api,
+        [
+            {"eventType": "user.session.start", "actor": {"id": "00uAAA", "alternateId": "a@x.io"}},
+            {"eventType": "user.session.end", "actor": {"id": "00uBBB", "alternateId": "b@x.io"},
+             "target": [{"id": "00gSALES", "type": "UserGroup", "displayName": "Sales"}]},
+        ],
+    )  # fmt: skip
+    def uuids_for(**params):
+        return [e["eventType"] for e in api.get("/api/v1/logs", params).json()]
+
+    assert uuids_for(filter='eventType sw "user.session"') == [
+        "user.session.start", "user.session.end"
+    ]  # fmt: skip
+    assert uuids_for(filter='actor.alternateId co "b@"') == ["user.session.end"]
+    assert uuids_for(filter='target.id eq "00gSALES"') == ["user.session.end"]
+    assert uuids_for(filter='actor.id eq "00uAAA" or target.displayName eq "Sales"') == [
+        "user.session.start", "user.session.end"
+    ]  # fmt: skip
+    assert uuids_for(q="Sales session") == ["user.session.end"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"filter": 'eventType eq'}, "filter"),
+        ({"filter": 'eventType like "x"'}, "filter"),
+        ({"since": "not-a-time"}, "since"),
+        ({"limit": "0"}, "limit"),
+        ({"sortOrder": "SIDEWAYS"}, "sortOrder"),
+        ({"after": "garbage"}, "after"),
+    ],
+)
+def test_bad_log_queries_are_400_with_a_cause(api, params, field):
+    response = api.get("/api/v1/logs", params)
+    assert response.status_code == 400
+    assert response.json()["errorCauses"][0]["errorSummary"].startswith(f"{field}:")
