@@ -9,6 +9,7 @@ django-q2's ORM broker. PostgreSQL (`DATABASE_URL`) and Redis
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -96,8 +97,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
-    # A file, not memory: integration tests run real qcluster processes on it.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # A file, not memory, because integration tests run real qcluster processes on it;
+    # one per test run, so that parallel runs on one machine do not share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"hooks-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
