@@ -245,4 +245,6 @@ LOGGING = {
 }
 
 if os.environ.get("HOOKS_TESTING"):
+    # A queue of its own per test run: runs on one machine never take each other's tasks.
+    Q_CLUSTER["name"] = env_str("HOOKS_Q_NAME", f"hooks-test-{os.getpid()}")
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

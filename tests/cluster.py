@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,8 @@ def child_environment(**overrides: str) -> dict[str, str]:
     else:
         parts = urlsplit(os.environ["DATABASE_URL"])
         env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + settings_dict["NAME"]))
-    env.setdefault("HOOKS_Q_NAME", f"test-{os.getpid()}")
+    # The child must read the same django-q2 queue as this process writes to.
+    env["HOOKS_Q_NAME"] = settings.Q_CLUSTER["name"]
     env.update({"DJANGO_DEBUG": "1", "HOOKS_TESTING": "1", "PYTHONUNBUFFERED": "1"})
     env.update(overrides)
     return env
