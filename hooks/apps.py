@@ -11,4 +11,4 @@ class HooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from hooks import checks, signals  # noqa: F401  (registers checks and receivers)
+        from hooks import checks, signals, sources  # noqa: F401  (registers checks, receivers)

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hooks.sources.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -191,6 +192,8 @@ HOOKS_DELIVERY_TIMEOUT = env_float("HOOKS_DELIVERY_TIMEOUT", 3.0)
 HOOKS_USER_AGENT = env_str("HOOKS_USER_AGENT", "Okta-Integrations")
 HOOKS_RESPONSE_EXCERPT_BYTES = env_int("HOOKS_RESPONSE_EXCERPT_BYTES", 4096)
 HOOKS_FILTER_MAX_LENGTH = env_int("HOOKS_FILTER_MAX_LENGTH", 1024)
+# Sign-ins, user and group changes in this console become System Log events.
+HOOKS_AUTH_EVENTS = env_bool("HOOKS_AUTH_EVENTS", True)
 # Outbound requests may only reach public addresses, except these networks.
 # In development loopback is allowed so that a local receiver works.
 HOOKS_ALLOWED_NETWORKS = env_list(

@@ -80,7 +80,7 @@ def test_redeliver_by_query_queues_every_failed_delivery(api, hook, receiver, se
 
 def test_preview_sends_a_sample_when_no_event_exists(api, hook, receiver):
     response = api.post(
-        f"/api/v1/eventHooks/{hook['id']}/preview", {"eventType": "user.lifecycle.create"},
+        f"/api/v1/eventHooks/{hook['id']}/preview", {"eventType": "group.user_membership.add"},
         format="json",
     )  # fmt: skip
     assert response.status_code == 200, response.content
@@ -90,7 +90,7 @@ def test_preview_sends_a_sample_when_no_event_exists(api, hook, receiver):
     assert body["delivery"]["status"] == "SUCCEEDED"
     assert body["delivery"]["kind"] == "PREVIEW"
     [sent] = receiver.requests
-    assert sent.json["data"]["events"][0]["eventType"] == "user.lifecycle.create"
+    assert sent.json["data"]["events"][0]["eventType"] == "group.user_membership.add"
     assert sent.json["data"]["events"][0]["actor"]["id"] is None
 
 
@@ -129,13 +129,13 @@ def test_preview_bypasses_filters_and_rejects_unsubscribed_types(api, hook, rece
 def test_filter_backtest_counts_matches_over_recent_events(api, hook):
     event_publish(
         events=[
-            {"eventType": "user.lifecycle.create", "actor": {"alternateId": f"{name}@x.io"}}
+            {"eventType": "user.account.lock", "actor": {"alternateId": f"{name}@x.io"}}
             for name in ("ann", "bob", "ann")
         ]
     )
     response = api.post(
         "/api/v1/filters/test",
-        {"eventType": "user.lifecycle.create",
+        {"eventType": "user.account.lock",
          "expression": "event.actor.alternateId eq 'ann@x.io'"},
         format="json",
     )  # fmt: skip
@@ -145,8 +145,8 @@ def test_filter_backtest_counts_matches_over_recent_events(api, hook):
     assert len(body["matchingExamples"]) == 2 and len(body["nonMatchingExamples"]) == 1
     broken = api.post(
         f"/api/v1/eventHooks/{hook['id']}/filters/test",
-        {"eventType": "user.lifecycle.create", "expression": "event.actor.id eq"},
+        {"eventType": "user.account.lock", "expression": "event.actor.id eq"},
         format="json",
     )
     assert broken.status_code == 400
-    assert "user.lifecycle.create" in broken.json()["errorCauses"][0]["errorSummary"]
+    assert "user.account.lock" in broken.json()["errorCauses"][0]["errorSummary"]
