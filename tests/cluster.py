@@ -72,10 +72,11 @@ class Cluster:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL after a short wait (a graceful stop is not under test)."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 self.kill()
 
