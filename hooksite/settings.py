@@ -244,7 +244,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("HOOKS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-q2 logs two lines per task at INFO: too chatty at thousands of tasks/s.
+        "django-q": {"level": env_str("HOOKS_Q_LOG_LEVEL", "WARNING")},
+    },
 }
 
 if os.environ.get("HOOKS_TESTING"):
