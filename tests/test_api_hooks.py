@@ -216,3 +216,30 @@ def test_event_types_lists_the_catalog_with_filters(api):
     assert "group.user_membership.add" in {row["name"] for row in found}
     bad = api.get("/api/v1/eventTypes", {"eligible": "maybe"})
     assert bad.status_code == 400 and bad.json()["errorCode"] == "E0000001"
+
+
+def test_the_openapi_schema_and_reference_page_are_served_without_a_cdn(client):
+    schema = client.get("/api/v1/schema")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    for operation in ("listEventHooks", "createEventHook", "verifyEventHook", "publishEvents",
+                      "listLogEvents", "listEventHookDeliveries", "previewEventHook"):  # fmt: skip
+        assert operation in text
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    page = docs.content.decode()
+    assert "drf_spectacular_sidecar" in page
+    assert "cdn" not in page.lower()
+
+
+def test_the_system_check_warns_about_unsafe_production_settings(settings):
+    from hooks.checks import production_settings_check
+
+    settings.DEBUG = False
+    settings.SECRET_KEY = settings.INSECURE_DEV_SECRET_KEY
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.HOOKS_ALLOWED_NETWORKS = ["0.0.0.0/0"]
+    ids = {warning.id for warning in production_settings_check(None)}
+    assert {"hooks.W001", "hooks.W002", "hooks.W003"} <= ids
+    settings.DEBUG = True
+    assert production_settings_check(None) == []

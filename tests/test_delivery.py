@@ -232,3 +232,41 @@ def test_a_rolled_back_publish_delivers_nothing(verified_hook, receiver):
         raise RuntimeError("the caller's transaction fails")
     assert receiver.requests == []
     assert not Event.objects.filter(actor_id="00u00000000000000000").exists()
+
+
+def test_verification_causes_for_timeout_and_refused(api, hook_body, receiver, settings):
+    settings.HOOKS_DELIVERY_TIMEOUT = 0.3
+    receiver.set_behaviour(verification="hang")
+    hook_body["channel"]["config"]["uri"] = receiver.url
+    created = api.post("/api/v1/eventHooks", hook_body, format="json").json()
+    timed_out = api.post(f"/api/v1/eventHooks/{created['id']}/lifecycle/verify").json()
+    assert "Timed out" in timed_out["errorCauses"][0]["errorSummary"]
+    from tests.cluster import free_port
+
+    echoed = api.get(f"/api/v1/eventHooks/{created['id']}").json()
+    echoed["channel"]["config"]["uri"] = f"http://127.0.0.1:{free_port()}/closed"
+    api.put(f"/api/v1/eventHooks/{created['id']}", echoed, format="json")
+    refused = api.post(f"/api/v1/eventHooks/{created['id']}/lifecycle/verify").json()
+    assert "refused" in refused["errorCauses"][0]["errorSummary"].lower()
+
+
+def test_verification_of_a_loopback_endpoint_is_refused_when_not_allowed(
+    api, hook_body, receiver, settings
+):
+    hook_body["channel"]["config"]["uri"] = receiver.url
+    created = api.post("/api/v1/eventHooks", hook_body, format="json").json()
+    settings.HOOKS_ALLOWED_NETWORKS = []
+    response = api.post(f"/api/v1/eventHooks/{created['id']}/lifecycle/verify").json()
+    assert "Destination refused" in response["errorCauses"][0]["errorSummary"]
+    assert receiver.verifications == []
+
+
+def test_after_a_rotation_both_secrets_sign_for_the_grace_period(api, verified_hook, receiver):
+    rotated = api.post(f"/api/v1/eventHooks/{verified_hook['id']}/signingSecret/rotate").json()
+    assert rotated["signingSecret"].startswith("whsec_")
+    assert rotated["signingSecret"] != verified_hook["signingSecret"]
+    publish()
+    [request] = receiver.requests
+    assert len(request.header("webhook-signature").split(" ")) == 2
+    for secret in (verified_hook["signingSecret"], rotated["signingSecret"]):
+        Webhook(secret).verify(request.body, dict(request.headers))
