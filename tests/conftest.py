@@ -91,3 +91,39 @@ def receiver():
 
     with Receiver() as server:
         yield server
+
+
+LOCAL_NAMES = {"localhost", "testserver", "127.0.0.1", "::1", "ip6-localhost"}
+
+
+@pytest.fixture(autouse=True)
+def no_dns_beyond_this_machine(monkeypatch):
+    """Tests never resolve outside names: a hook at https://receiver.example.com stays local."""
+    import ipaddress
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None or name.lower() in LOCAL_NAMES:
+            return real_getaddrinfo(host, *args, **kwargs)
+        if _is_numeric_address(name):
+            return real_getaddrinfo(host, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_NONAME, f"{name}: not resolved in tests")
+
+    def _is_numeric_address(name: str) -> bool:
+        """Literal addresses, including forms like 2130706433 that need no DNS."""
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+            return True
+        except ValueError:
+            pass
+        try:
+            socket.inet_aton(name)
+            return True
+        except OSError:
+            return False
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    yield
