@@ -67,17 +67,24 @@ def new_hook(name: str, uri: str = "https://receiver.example.com/okta"):
     )
 
 
-def test_the_full_lifecycle_runs_through_the_unmodified_sdk(okta_client_factory):
+def test_the_full_lifecycle_runs_through_the_unmodified_sdk(okta_client_factory, receiver):
     async def scenario():
         async with okta_client_factory() as client:
             listed, _, err = await client.list_event_hooks()
             assert err is None and listed == []
 
-            created, _, err = await client.create_event_hook(new_hook("sdk hook"))
+            created, _, err = await client.create_event_hook(
+                new_hook("sdk hook", uri=receiver.url)
+            )
             assert err is None, err
             assert created.id.startswith("who") and len(created.id) == 20
             assert created.status == "ACTIVE"
             assert created.verification_status == "UNVERIFIED"
+
+            verified, _, err = await client.verify_event_hook(created.id)
+            assert err is None, err
+            assert verified.verification_status == "VERIFIED"
+            assert receiver.verifications[-1].header("Authorization") == "Bearer sdk-secret"
 
             fetched, _, err = await client.get_event_hook(created.id)
             assert err is None and fetched.name == "sdk hook"
@@ -88,6 +95,9 @@ def test_the_full_lifecycle_runs_through_the_unmodified_sdk(okta_client_factory)
             replaced, _, err = await client.replace_event_hook(created.id, fetched)
             assert err is None, err
             assert replaced.name == "sdk hook renamed"
+            # GET -> modify -> PUT carries no authScheme.value: the secret is kept and the
+            # unchanged channel stays verified.
+            assert replaced.verification_status == "VERIFIED"
 
             for call, status in [
                 (client.deactivate_event_hook, "INACTIVE"),
