@@ -1,0 +1,45 @@
+"""Small forms of the list pages: delivery and System Log filters, API token creation."""
+
+from __future__ import annotations
+
+from django import forms
+
+from hooks.models import Delivery
+
+_MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class DeliveryFilterForm(forms.Form):
+    """Deliveries tab filters (GET): status and a time window, in UTC."""
+
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *Delivery.Status.choices]
+    )
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Delivery.Kind.choices])
+    since = forms.DateTimeField(required=False, label="From (UTC)", widget=_MOMENT)
+    until = forms.DateTimeField(required=False, label="Until (UTC)", widget=_MOMENT)
+
+
+class LogFilterForm(forms.Form):
+    """System Log filters (GET): event type, actor, and a time window in UTC."""
+
+    event_type = forms.CharField(
+        required=False, label="Event type",
+        widget=forms.TextInput(attrs={"list": "event-type-names", "placeholder": "any"}),
+    )  # fmt: skip
+    actor = forms.CharField(
+        required=False,
+        label="Actor",
+        widget=forms.TextInput(attrs={"placeholder": "id or alternateId"}),
+    )
+    since = forms.DateTimeField(required=False, label="From (UTC)", widget=_MOMENT)
+    until = forms.DateTimeField(required=False, label="Until (UTC)", widget=_MOMENT)
+
+
+class TokenCreateForm(forms.Form):
+    """A name to recognise the token by later."""
+
+    name = forms.CharField(
+        max_length=255, label="Token name",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Terraform CI"}),
+    )  # fmt: skip

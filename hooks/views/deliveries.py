@@ -1,0 +1,117 @@
+"""The Deliveries tab: a live list with filters, attempts, and redelivery (one or all failed)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db.models import prefetch_related_objects
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from hooks.delivery import delivery_redeliver
+from hooks.forms import DeliveryFilterForm
+from hooks.log_events import format_timestamp
+from hooks.models import Delivery, EventHook
+from hooks.selectors import CursorError, deliveries_matching, deliveries_page
+from hooks.views import reads
+from hooks.views.auth import superadmin_required
+from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, parse_moment, safe_next
+
+PAGE_SIZE = 25
+MAX_REDELIVER = 1000  # per click: a bigger backlog is better replayed in steps
+
+
+def _filters(request: HtmxHttpRequest) -> tuple[DeliveryFilterForm, dict]:
+    form = DeliveryFilterForm(request.GET)
+    if not form.is_valid():
+        return form, {"status": None, "kind": None, "since": None, "until": None}
+    data = form.cleaned_data
+    return form, {key: data[key] or None for key in ("status", "kind", "since", "until")}
+
+
+@require_GET
+@superadmin_required
+def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
+    """`/eventhooks/<id>/deliveries`: newest first, polled every 2 s by htmx on the first page."""
+    hook = get_hook(hook_id)
+    form, filters = _filters(request)
+    after = request.GET.get("after") or None
+    try:
+        page = deliveries_page(hook=hook, after=after, limit=PAGE_SIZE, **filters)
+    except CursorError:
+        messages.error(request, "That page link is not valid any more; here is the first page.")
+        return redirect("hooks:hook-deliveries", hook_id=hook.id)
+    prefetch_related_objects(page.items, "attempts")
+    failed = deliveries_matching(hook=hook, status=Delivery.Status.FAILED,
+                                 since=filters["since"], until=filters["until"])  # fmt: skip
+    context = hook_page(
+        request, hook, "deliveries",
+        filter_form=form, page=page, after=after, failed_count=failed.count(),
+        redeliverable={Delivery.Status.SUCCEEDED, Delivery.Status.FAILED},
+    )  # fmt: skip
+    if request.htmx:
+        return render(request, "hooks/_delivery_list.html", context)
+    return render(request, "hooks/hook_deliveries.html", context)
+
+
+@require_POST
+@superadmin_required
+def delivery_redeliver_view(
+    request: HtmxHttpRequest, hook_id: str, delivery_id: int
+) -> HttpResponse:
+    """Queue one delivery again, under a new eventId."""
+    delivery = get_object_or_404(
+        Delivery, pk=delivery_id, hook_id=hook_id, kind=Delivery.Kind.EVENTS
+    )
+    copy = delivery_redeliver(delivery=delivery)
+    messages.success(request, f"Redelivery queued as {copy.event_id}.")
+    return redirect(safe_next(request, reverse("hooks:hook-deliveries", args=[hook_id])))
+
+
+def _redeliver_all(hook: EventHook, rows) -> int:
+    """Queue each failed delivery again; return how many were queued."""
+    count = 0
+    for delivery in rows[:MAX_REDELIVER]:
+        delivery_redeliver(delivery=delivery)
+        count += 1
+    return count
+
+
+@require_http_methods(["GET", "POST"])
+@superadmin_required
+def deliveries_redeliver_failed(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
+    """GET shows how many failed deliveries would be sent again; POST queues them."""
+    hook = get_hook(hook_id)
+    params = request.POST if request.method == "POST" else request.GET
+    since, until = parse_moment(params.get("since")), parse_moment(params.get("until"))
+    rows = deliveries_matching(hook=hook, status=Delivery.Status.FAILED, since=since, until=until)
+    if request.method == "POST":
+        started = timezone.now()
+        queued = _redeliver_all(hook, rows)
+        messages.success(request, f"{queued} failed deliveries queued again.")
+        progress = reverse("hooks:redelivery-progress", args=[hook.id])
+        return redirect(f"{progress}?{urlencode({'from': format_timestamp(started)})}")
+    context = hook_page(
+        request, hook, "deliveries", count=rows.count(), limit=MAX_REDELIVER,
+        since=params.get("since", ""), until=params.get("until", ""),
+    )  # fmt: skip
+    return render(request, "hooks/redeliver_confirm.html", context)
+
+
+@require_GET
+@superadmin_required
+def redelivery_progress(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
+    """How many of the queued redeliveries have finished; htmx polls it until all have."""
+    hook = get_hook(hook_id)
+    started = parse_moment(request.GET.get("from"))
+    if started is None:
+        return redirect("hooks:hook-deliveries", hook_id=hook.id)
+    progress = reads.redelivery_progress(hook, started=started)
+    context = hook_page(request, hook, "deliveries", progress=progress)
+    if request.htmx:
+        return render(request, "hooks/_redelivery_progress.html", context)
+    return render(request, "hooks/redelivery_progress.html", context)

@@ -1,0 +1,39 @@
+"""The System Log page: newest first, filtered by type, actor and time, keyset-paginated."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from hooks.forms import LogFilterForm
+from hooks.models import EventType
+from hooks.selectors import CursorError
+from hooks.views import reads
+from hooks.views.auth import superadmin_required
+from hooks.views.common import HtmxHttpRequest
+
+
+@require_GET
+@superadmin_required
+def system_log(request: HtmxHttpRequest) -> HttpResponse:
+    """`/logs?event_type=…&actor=…&since=…&until=…&after=<cursor>`."""
+    form = LogFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    try:
+        page = reads.log_page(
+            event_type=(filters.get("event_type") or "").strip(),
+            actor=(filters.get("actor") or "").strip(),
+            since=filters.get("since"),
+            until=filters.get("until"),
+            after=request.GET.get("after") or None,
+        )
+    except CursorError:
+        messages.error(request, "That page link is not valid any more; here is the first page.")
+        return redirect("hooks:system-log")
+    context = {"form": form, "page": page}
+    if request.htmx:
+        return render(request, "hooks/_log_rows.html", context)
+    context["type_names"] = EventType.objects.values_list("name", flat=True)
+    return render(request, "hooks/system_log.html", context)
