@@ -9,7 +9,7 @@ import pytest
 
 from hooks.models import Delivery, EventHook
 from hooks.publishing import event_publish
-from tests.browser_support import CHROMIUM, chromium, log_in, new_page, shot  # noqa: F401
+from tests.browser_support import CHROMIUM, chromium, log_in, new_page, shot
 from tests.cluster import running_cluster
 
 # `integration`: tasks go to the real qcluster, not inline (see tasks_run_inline in conftest).
