@@ -16,6 +16,7 @@ from hooks.delivery import delivery_redeliver
 from hooks.log_events import format_timestamp, parse_timestamp
 from hooks.models import Delivery
 from hooks.org import org_url
+from hooks.redelivery import deliveries_redeliver
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page
 
 ANY = inline_serializer("Object", {"id": serializers.CharField(required=False)})
@@ -167,8 +168,4 @@ class HookRedeliver(APIView):
             if query.get(name) and times[name] is None:
                 raise validation_error(name, [f"{name}: '{query[name]}' is not ISO-8601"])
         rows = deliveries_matching(hook=hook, status=status, **times)
-        queued = 0
-        for delivery in rows[:MAX_REDELIVER].iterator():
-            delivery_redeliver(delivery=delivery)
-            queued += 1
-        return Response({"queued": queued})
+        return Response({"queued": deliveries_redeliver(deliveries=rows, limit=MAX_REDELIVER)})

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hooks.delivery import delivery_redeliver
 from hooks.forms import DeliveryFilterForm
 from hooks.log_events import format_timestamp
-from hooks.models import Delivery, EventHook
+from hooks.models import Delivery
+from hooks.redelivery import deliveries_redeliver
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page
 from hooks.views import reads
 from hooks.views.auth import superadmin_required
@@ -72,15 +73,6 @@ def delivery_redeliver_view(
     return redirect(safe_next(request, reverse("hooks:hook-deliveries", args=[hook_id])))
 
 
-def _redeliver_all(hook: EventHook, rows) -> int:
-    """Queue each failed delivery again; return how many were queued."""
-    count = 0
-    for delivery in rows[:MAX_REDELIVER]:
-        delivery_redeliver(delivery=delivery)
-        count += 1
-    return count
-
-
 @require_http_methods(["GET", "POST"])
 @superadmin_required
 def deliveries_redeliver_failed(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
@@ -91,7 +83,7 @@ def deliveries_redeliver_failed(request: HtmxHttpRequest, hook_id: str) -> HttpR
     rows = deliveries_matching(hook=hook, status=Delivery.Status.FAILED, since=since, until=until)
     if request.method == "POST":
         started = timezone.now()
-        queued = _redeliver_all(hook, rows)
+        queued = deliveries_redeliver(deliveries=rows, limit=MAX_REDELIVER)
         messages.success(request, f"{queued} failed deliveries queued again.")
         progress = reverse("hooks:redelivery-progress", args=[hook.id])
         return redirect(f"{progress}?{urlencode({'from': format_timestamp(started)})}")

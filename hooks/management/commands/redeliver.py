@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from hooks.delivery import delivery_redeliver
 from hooks.log_events import parse_timestamp
 from hooks.models import Delivery, EventHook
+from hooks.redelivery import deliveries_redeliver
 from hooks.selectors import deliveries_matching
 
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             return
         with tqdm(total=total, unit="delivery", file=self.stderr._out,
                   disable=not self.stderr.isatty()) as progress:  # fmt: skip
-            for delivery in rows.iterator(chunk_size=500):
-                delivery_redeliver(delivery=delivery)
-                progress.update(1)
+            deliveries_redeliver(
+                deliveries=rows.iterator(chunk_size=500), on_progress=lambda _: progress.update(1)
+            )
         self.stdout.write(self.style.SUCCESS(f"Queued {total} redelivery(ies) for {hook.name}."))
