@@ -6,9 +6,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from hooks import selectors
 from hooks.catalog import CATEGORIES, sample_log_event
 from hooks.models import EventType
-from hooks.views import reads
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest
 
@@ -23,7 +23,7 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     beta = request.GET.get("beta", "")
     show_all = request.GET.get("all") == "1"
-    groups = reads.event_type_groups(q=q, eligible_only=not show_all)
+    groups = selectors.event_type_groups(q=q, eligible_only=not show_all)
     if category:
         groups = [group for group in groups if group.category == category]
     if beta in ("only", "none"):
@@ -39,7 +39,7 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
         "beta": beta,
         "beta_choices": BETA_CHOICES,
         "show_all": show_all,
-        "subscribers": reads.subscribers_by_type(),
+        "subscribers": selectors.subscribers_by_type(),
     }
     if request.htmx:
         return render(request, "hooks/_catalog_list.html", context)
@@ -53,7 +53,7 @@ def event_type_detail(request: HtmxHttpRequest, name: str) -> HttpResponse:
     event_type = get_object_or_404(EventType, name=name)
     context = {
         "event_type": event_type,
-        "subscribers": reads.subscribers_by_type().get(name, []),
+        "subscribers": selectors.subscribers_by_type().get(name, []),
         "sample": sample_log_event(name, label=event_type.display_message or None),
     }
     return render(request, "hooks/event_type_detail.html", context)

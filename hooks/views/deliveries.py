@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hooks import selectors
 from hooks.delivery import delivery_redeliver
 from hooks.forms import DeliveryFilterForm
 from hooks.log_events import format_timestamp
 from hooks.models import Delivery
 from hooks.redelivery import deliveries_redeliver
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page
-from hooks.views import reads
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, parse_moment, safe_next
 
@@ -102,7 +102,7 @@ def redelivery_progress(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     started = parse_moment(request.GET.get("from"))
     if started is None:
         return redirect("hooks:hook-deliveries", hook_id=hook.id)
-    progress = reads.redelivery_progress(hook, started=started)
+    progress = selectors.redelivery_progress(hook, started=started)
     context = hook_page(request, hook, "deliveries", progress=progress)
     if request.htmx:
         return render(request, "hooks/_redelivery_progress.html", context)

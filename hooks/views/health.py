@@ -1,20 +1,51 @@
-"""/healthz: is the database reachable, and has a worker been seen recently."""
+"""/healthz (for monitors and load balancers) and /metrics (for Prometheus).
+
+/healthz needs no authentication and shows no secrets. /metrics asks for
+`Authorization: Bearer <HOOKS_METRICS_TOKEN>` when that setting is not empty.
+"""
 
 from __future__ import annotations
 
-from django.db import connection
-from django.http import JsonResponse
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from hooks import metrics
+from hooks.observability import health_report
 
 
-def healthz(request):
-    """200 with {"database": "ok", ...} when healthy, 503 otherwise."""
-    checks = {}
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when healthy or degraded, 503 when unhealthy; every check in the body."""
+    healthy, body = health_report()
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _authorized(request: HttpRequest) -> bool:
+    token = settings.HOOKS_METRICS_TOKEN
+    if not token:
+        return True
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(),
+                                                              token.encode())  # fmt: skip
+
+
+@never_cache
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """The Prometheus text exposition; 401 without the configured bearer token."""
+    if not _authorized(request):
+        response = HttpResponse("Bearer token required.\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
-        checks["database"] = f"error: {error.__class__.__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unhealthy", **checks},
-                        status=200 if healthy else 503)
+        body = metrics.exposition()
+    except Exception as error:  # noqa: BLE001 - a failed scrape must say so, not 500 HTML
+        return HttpResponse(f"metrics unavailable: {error.__class__.__name__}\n", status=503,
+                            content_type="text/plain")  # fmt: skip
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

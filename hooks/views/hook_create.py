@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from hooks import selectors
 from hooks.forms import HookDetailsForm, apply_causes, silence_errors
 from hooks.services import hook_create
 from hooks.validation import HookValidationError
-from hooks.views import reads
 from hooks.views.auth import console_actor, superadmin_required
 from hooks.views.common import STEPS, HtmxHttpRequest, flash_secret
 
@@ -40,7 +40,7 @@ def render_details(request: HtmxHttpRequest, form: HookDetailsForm, template: st
         "form": form,
         "q": q.strip(),
         "selected": set(selected),
-        "groups": reads.event_type_groups(q=q.strip(), keep=set(selected)),
+        "groups": selectors.event_type_groups(q=q.strip(), keep=set(selected)),
         "header_rows": form.header_rows(
             add=1 if intent == "add_header" else 0,
             remove=index if intent == "remove_header" else None,

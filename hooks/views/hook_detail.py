@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from hooks import selectors
 from hooks.charts import hook_health
 from hooks.forms import HookDetailsForm, apply_causes
 from hooks.models import EventHook
 from hooks.selectors import CursorError
 from hooks.services import hook_replace, hook_rotate_signing_secret
 from hooks.validation import HookValidationError
-from hooks.views import reads
 from hooks.views.auth import console_actor, superadmin_required
 from hooks.views.common import HtmxHttpRequest, flash_secret, get_hook, hook_page
 from hooks.views.hook_create import form_intent, render_details
@@ -72,7 +72,7 @@ def hook_activity(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     """`/eventhooks/<id>/activity`: the hook's System Log entries, newest first."""
     hook = get_hook(hook_id)
     try:
-        page = reads.hook_activity(hook, after=request.GET.get("after") or None)
+        page = selectors.hook_activity(hook, after=request.GET.get("after") or None)
     except CursorError:
         return redirect("hooks:hook-activity", hook_id=hook.id)
     context = hook_page(request, hook, "activity", page=page)

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from hooks import selectors
 from hooks.models import EventHook
 from hooks.services import HookIsActive, hook_activate, hook_deactivate, hook_delete
 from hooks.validation import HookValidationError
 from hooks.verification import VerificationFailed, hook_verify
-from hooks.views import reads
 from hooks.views.auth import console_actor, superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, safe_next
 
@@ -23,10 +23,10 @@ from hooks.views.common import HtmxHttpRequest, get_hook, safe_next
 def hook_list(request: HtmxHttpRequest) -> HttpResponse:
     """Every hook, active first by default; `?sort=name|-name|status|created|-created`."""
     sort = request.GET.get("sort", "status")
-    if sort not in reads.HOOK_SORTS:
+    if sort not in selectors.HOOK_SORTS:
         sort = "status"
-    hooks, labels = reads.hook_list(sort)
-    context = {"hooks": hooks, "labels": labels, "sort": sort, "sorts": reads.HOOK_SORTS}
+    hooks, labels = selectors.hook_list(sort)
+    context = {"hooks": hooks, "labels": labels, "sort": sort, "sorts": selectors.HOOK_SORTS}
     return render(request, "hooks/hook_list.html", context)
 
 

@@ -7,10 +7,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from hooks import selectors
 from hooks.forms import LogFilterForm
 from hooks.models import EventType
 from hooks.selectors import CursorError
-from hooks.views import reads
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest
 
@@ -22,7 +22,7 @@ def system_log(request: HtmxHttpRequest) -> HttpResponse:
     form = LogFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     try:
-        page = reads.log_page(
+        page = selectors.log_page(
             event_type=(filters.get("event_type") or "").strip(),
             actor=(filters.get("actor") or "").strip(),
             since=filters.get("since"),
