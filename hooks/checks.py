@@ -8,7 +8,7 @@ from django.core.checks import Warning, register
 
 @register(deploy=False)
 def production_settings_check(app_configs, **kwargs) -> list[Warning]:
-    """Warn (hooks.W001-W004) when DEBUG is off but the settings are still development ones."""
+    """Warn (hooks.W001-W005) when DEBUG is off but the settings are still development ones."""
     if settings.DEBUG:
         return []
     warnings = []
@@ -35,6 +35,15 @@ def production_settings_check(app_configs, **kwargs) -> list[Warning]:
                 "HOOKS_ALLOWED_NETWORKS allows every address: the SSRF guard is off.",
                 hint="Allow only the private networks that really host receivers.",
                 id="hooks.W003",
+            )
+        )
+    if not settings.HOOKS_ORG_URL:
+        warnings.append(
+            Warning(
+                "HOOKS_ORG_URL is not set.",
+                hint="Workers have no request to take it from: envelope `source` and links "
+                "would name http://127.0.0.1:8000. Set it to the console's public URL.",
+                id="hooks.W005",
             )
         )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and settings.HOOKS_REDIS_URL:

@@ -240,6 +240,8 @@ def test_the_system_check_warns_about_unsafe_production_settings(settings):
     settings.ALLOWED_HOSTS = ["*"]
     settings.HOOKS_ALLOWED_NETWORKS = ["0.0.0.0/0"]
     ids = {warning.id for warning in production_settings_check(None)}
-    assert {"hooks.W001", "hooks.W002", "hooks.W003"} <= ids
+    settings.HOOKS_ORG_URL = ""
+    ids = {warning.id for warning in production_settings_check(None)}
+    assert {"hooks.W001", "hooks.W002", "hooks.W003", "hooks.W005"} <= ids
     settings.DEBUG = True
     assert production_settings_check(None) == []
