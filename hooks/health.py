@@ -16,8 +16,21 @@ logger = logging.getLogger(__name__)
 
 
 def record_success(hook: EventHook) -> None:
-    """Mirror a successful delivery onto the hook and clear its failure streak."""
+    """Mirror a successful delivery onto the hook and clear its failure streak.
+
+    A hook already healthy whose success was written less than
+    HOOKS_HEALTH_WRITE_INTERVAL seconds ago is not written again: a busy hook would
+    otherwise cost an UPDATE per delivery just to move `last_delivery_at` by a few ms.
+    """
     now = timezone.now()
+    written_ago = (now - hook.last_success_at).total_seconds() if hook.last_success_at else -1.0
+    if (
+        hook.failing_since is None
+        and hook.consecutive_failures == 0
+        and hook.last_delivery_outcome == Delivery.Status.SUCCEEDED
+        and 0 <= written_ago < settings.HOOKS_HEALTH_WRITE_INTERVAL
+    ):
+        return
     EventHook.objects.filter(pk=hook.pk).update(
         last_delivery_at=now,
         last_delivery_outcome=Delivery.Status.SUCCEEDED,
@@ -26,6 +39,9 @@ def record_success(hook: EventHook) -> None:
         failing_since=None,
     )
     hook.failing_since = None
+    hook.consecutive_failures = 0
+    hook.last_delivery_outcome = Delivery.Status.SUCCEEDED
+    hook.last_delivery_at = hook.last_success_at = now
 
 
 def record_failure(hook: EventHook, *, delivery: Delivery, result, exhausted: bool,

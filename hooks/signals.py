@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
+from django_q.signals import post_execute_in_worker, post_spawn, pre_execute
+
+from hooks.retention import PURGE_TASK_TIMEOUT
 
 
 @receiver(post_migrate)
@@ -32,3 +35,51 @@ def ensure_schedules(sender, app_config=None, **kwargs) -> None:
             "repeats": -1,
         },
     )
+    Schedule.objects.get_or_create(
+        name="hooks-purge",
+        defaults={
+            "func": "hooks.tasks.purge",
+            "schedule_type": Schedule.DAILY,
+            "repeats": -1,
+            # A quiet hour rather than "right after the first migrate".
+            "next_run": _next_purge_time(),
+            # The purge stops itself before this (hooks.retention.PURGE_TASK_SECONDS).
+            "kwargs": f"{{'q_options': {{'timeout': {PURGE_TASK_TIMEOUT}}}}}",
+        },
+    )
+
+
+def _next_purge_time():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    moment = now.replace(hour=3, minute=30, second=0, microsecond=0)
+    return moment if moment > now else moment + timedelta(days=1)
+
+
+@receiver(post_spawn)
+def heartbeat_on_spawn(sender, proc_name=None, **kwargs) -> None:
+    """A django-q2 worker process started: it is alive (hooks/heartbeat.py)."""
+    from hooks.heartbeat import on_worker_spawn
+
+    on_worker_spawn(proc_name or "")
+
+
+@receiver(pre_execute)
+def before_task(sender, func=None, task=None, **kwargs) -> None:
+    """A worker takes a task: heartbeat, and log context for the lines it writes."""
+    from hooks.heartbeat import on_task
+    from hooks.observability import bind_task
+
+    on_task(task or {})
+    bind_task(task or {})
+
+
+@receiver(post_execute_in_worker)
+def after_task(sender, func=None, task=None, **kwargs) -> None:
+    """A worker finished a task: log outcomes that say which hook, delivery and attempt."""
+    from hooks.observability import task_finished
+
+    task_finished(task or {})

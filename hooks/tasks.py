@@ -31,3 +31,9 @@ def send_preview(delivery_id: int) -> bool:
     from hooks.preview import run_preview
 
     return run_preview(delivery_id)
+
+
+def purge() -> str:
+    from hooks.retention import scheduled_purge
+
+    return str(scheduled_purge())

@@ -208,10 +208,25 @@ HOOKS_RETRY_SCHEDULE = [
 # A hook failing without one success for this long is deactivated.
 HOOKS_AUTO_DISABLE_AFTER = parse_duration(env_str("HOOKS_AUTO_DISABLE_AFTER", "3d"))
 HOOKS_LEASE_SECONDS = env_int("HOOKS_LEASE_SECONDS", 60)
+# A healthy hook's last success is written at most this often (seconds; 0 = every delivery).
+HOOKS_HEALTH_WRITE_INTERVAL = env_float("HOOKS_HEALTH_WRITE_INTERVAL", 1.0)
 HOOKS_SIGNING_SECRET_GRACE = parse_duration(env_str("HOOKS_SIGNING_SECRET_GRACE", "24h"))
 HOOKS_API_RATE_LIMIT = env_int("HOOKS_API_RATE_LIMIT", 600)  # requests per minute per token
 HOOKS_RETENTION_EVENTS = parse_duration(env_str("HOOKS_RETENTION_EVENTS", "90d"))
 HOOKS_RETENTION_DELIVERIES = parse_duration(env_str("HOOKS_RETENTION_DELIVERIES", "30d"))
+# Attempts (request/response headers and excerpts) may go before their deliveries; never after.
+HOOKS_RETENTION_ATTEMPTS = parse_duration(
+    env_str("HOOKS_RETENTION_ATTEMPTS", env_str("HOOKS_RETENTION_DELIVERIES", "30d"))
+)
+# Purge: primary-key range per transaction (small, so the database is never held for long).
+HOOKS_PURGE_BATCH = env_int("HOOKS_PURGE_BATCH", 1000)
+# /healthz: a worker heartbeat older than STALE reads "stale" (still 200), older than DEAD 503.
+HOOKS_HEARTBEAT_STALE = parse_duration(env_str("HOOKS_HEARTBEAT_STALE", "3m"))
+HOOKS_HEARTBEAT_DEAD = parse_duration(env_str("HOOKS_HEARTBEAT_DEAD", "5m"))
+# /metrics: bearer token for scrapers; empty leaves it open (then restrict it at the proxy).
+HOOKS_METRICS_TOKEN = env_str("HOOKS_METRICS_TOKEN", "")
+# /metrics: the "recent" gauges and the latency histogram cover this much time.
+HOOKS_METRICS_WINDOW = parse_duration(env_str("HOOKS_METRICS_WINDOW", "5m"))
 
 # --- django-q2 ----------------------------------------------------------------
 HOOKS_REDIS_URL = env_str("HOOKS_REDIS_URL", "")
@@ -219,12 +234,13 @@ Q_CLUSTER = {
     "name": env_str("HOOKS_Q_NAME", "hooks"),
     "workers": env_int("HOOKS_Q_WORKERS", 2),
     # Measured in reference/perf-limits.md: saving every result costs 7-10x
-    # throughput, and results live in our own Delivery rows anyway.
-    "save_limit": -1,
+    # throughput, and results live in our own Delivery rows anyway. The HOOKS_Q_*
+    # variables exist so that bench/bench_delivery.py can measure other values.
+    "save_limit": env_int("HOOKS_Q_SAVE_LIMIT", -1),
     "ack_failures": True,
     "max_attempts": 1,
-    "recycle": 5000,
-    "queue_limit": 50,
+    "recycle": env_int("HOOKS_Q_RECYCLE", 5000),
+    "queue_limit": env_int("HOOKS_Q_QUEUE_LIMIT", 50),
     "timeout": 120,
     "retry": 180,
     "catch_up": False,

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hooks.api.errors import error_response
+from hooks.views import health
 
 
 def api_not_found(request, *args, **kwargs):
@@ -17,5 +18,6 @@ urlpatterns = [
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("hooks.api.urls")),
+    path("metrics", health.metrics_view, name="metrics"),
     path("", include("hooks.urls")),
 ]

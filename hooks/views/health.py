@@ -31,8 +31,7 @@ def _authorized(request: HttpRequest) -> bool:
     if not token:
         return True
     scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(),
-                                                              token.encode())  # fmt: skip
+    return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode())
 
 
 @never_cache
@@ -46,6 +45,9 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     try:
         body = metrics.exposition()
     except Exception as error:  # noqa: BLE001 - a failed scrape must say so, not 500 HTML
-        return HttpResponse(f"metrics unavailable: {error.__class__.__name__}\n", status=503,
-                            content_type="text/plain")  # fmt: skip
+        return HttpResponse(
+            f"metrics unavailable: {error.__class__.__name__}\n",
+            status=503,
+            content_type="text/plain",
+        )
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
