@@ -198,6 +198,12 @@ class Delivery(models.Model):
                 name="delivery_lease_idx",
                 condition=Q(status="SENDING"),
             ),
+            # Console: "Redeliver all failed" and the FAILED filter of one hook's log.
+            models.Index(
+                fields=["hook", "-created_at"],
+                name="delivery_failed_idx",
+                condition=Q(status="FAILED"),
+            ),
             # Purge: oldest deliveries first.
             models.Index(fields=["created_at"], name="delivery_created_idx"),
         ]

@@ -223,14 +223,9 @@ def _match(events: list[Event], result: PublishResult) -> None:
         with connection.cursor() as cursor:
             cursor.executemany(_insert_sql(Match, ("hook", "event", "created_at")), matches)
         result.match_count = len(matches)
-        hook_ids = sorted(result.matched_hooks)
-        transaction.on_commit(lambda: _notify_workers(hook_ids))
+        from hooks.dispatch import enqueue_hook_deliveries_on_commit
 
-
-def _notify_workers(hook_ids: list[str]) -> None:
-    from hooks.dispatch import enqueue_hook_deliveries
-
-    enqueue_hook_deliveries(hook_ids)
+        enqueue_hook_deliveries_on_commit(sorted(result.matched_hooks))
 
 
 def audit_event(

@@ -70,6 +70,7 @@ def delivery_sweep() -> SweepResult:
             hook__status=EventHook.Status.ACTIVE,
             hook__verification_status=EventHook.Verification.VERIFIED,
         )
+        .order_by()  # without it, Match's default ordering defeats DISTINCT
         .values_list("hook_id", flat=True)
         .distinct()
     )

@@ -160,3 +160,11 @@ def test_a_failed_replace_changes_nothing(api, create_hook):
     echoed["channel"]["config"]["uri"] = "ftp://nope"
     causes_of(api.put(f"/api/v1/eventHooks/{hook['id']}", echoed, format="json"))
     assert EventHook.objects.get(pk=hook["id"]).name == "Sales sync"
+
+
+def test_nul_characters_are_refused_in_bodies_and_query_strings(api, hook_body):
+    hook_body["name"] = "nul\u0000name"
+    body = api.post("/api/v1/eventHooks", hook_body, format="json")
+    assert body.status_code == 400 and body.json()["errorCode"] == "E0000003"
+    query = api.get("/api/v1/eventTypes?q=a%00b")
+    assert query.status_code == 400 and query.json()["errorCode"] == "E0000001"

@@ -32,7 +32,18 @@ class OktaApiMiddleware:
         if not request.path.startswith("/api/"):
             return self.get_response(request)
         request.okta_request_id = _request_id()
-        response = self.get_response(request)
+        if (
+            "\x00" in request.META.get("QUERY_STRING", "")
+            or "%00" in request.META.get("QUERY_STRING", "")
+            or "\x00" in request.path
+        ):
+            # NUL cannot reach PostgreSQL text columns; answer as for any bad parameter.
+            response = error_response(
+                400, "E0000001", "Api validation failed: query",
+                ["query: NUL characters are not allowed"],
+            )  # fmt: skip
+        else:
+            response = self.get_response(request)
         content_type = response.get("Content-Type", "")
         if response.status_code >= 400 and not content_type.startswith("application/json"):
             if response.status_code == 404:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from io import BytesIO
+
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+
+# NUL cannot be stored in PostgreSQL text or jsonb; refuse it up front on every engine.
+NUL = re.compile(rb"\x00|\\u0000", re.IGNORECASE)
 
 
 class OktaJSONParser(JSONParser):
@@ -14,4 +21,7 @@ class OktaJSONParser(JSONParser):
         request = (parser_context or {}).get("request")
         if request is not None and not request.META.get("CONTENT_LENGTH", "0").strip("0"):
             return {}
-        return super().parse(stream, "application/json", parser_context)
+        body = stream.read()
+        if NUL.search(body):
+            raise ParseError("NUL characters (\\u0000) are not allowed in request bodies.")
+        return super().parse(BytesIO(body), "application/json", parser_context)

@@ -47,11 +47,18 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
         messages.error(request, "That page link is not valid any more; here is the first page.")
         return redirect("hooks:hook-deliveries", hook_id=hook.id)
     prefetch_related_objects(page.items, "attempts")
-    failed = deliveries_matching(hook=hook, status=Delivery.Status.FAILED,
-                                 since=filters["since"], until=filters["until"])  # fmt: skip
+    failed_count = None
+    if not request.htmx:  # only the full page shows it; htmx polls skip the count
+        failed = deliveries_matching(hook=hook, status=Delivery.Status.FAILED,
+                                     since=filters["since"], until=filters["until"])  # fmt: skip
+        # Capped: the button queues at most MAX_REDELIVER, and a full count of a huge
+        # log would cost more than the page itself.
+        failed_count = failed.order_by()[: MAX_REDELIVER + 1].count()
     context = hook_page(
         request, hook, "deliveries",
-        filter_form=form, page=page, after=after, failed_count=failed.count(),
+        filter_form=form, page=page, after=after, failed_count=failed_count,
+        failed_count_capped=failed_count is not None and failed_count > MAX_REDELIVER,
+        redeliver_limit=MAX_REDELIVER,
         redeliverable={Delivery.Status.SUCCEEDED, Delivery.Status.FAILED},
     )  # fmt: skip
     if request.htmx:
