@@ -1,0 +1,614 @@
+"""End-to-end delivery benchmark: publish through the API -> received by a local receiver.
+
+Starts its own throwaway stack (database, gunicorn, `manage.py qcluster`) and a receiver in
+a separate process, then measures:
+
+  batched     N events published 100 per request; events/s from the first publish to the
+              receipt of the last event (HOOKS_MAX_BATCH=50, the default)
+  unbatched   the same with HOOKS_MAX_BATCH=1: deliveries/s
+  latency     a steady 50 events/s, one event per request; publish->receipt p50/p99
+  baseline    in the same run, a plain requests.Session loop posting the same envelope
+              bodies to the same receiver: requests/s and per-request time, and the ratio
+              of each figure above to it
+
+Run:  .venv/bin/python bench/bench_delivery.py [--events N] [--workers 2]
+          [--db sqlite|postgres] [--scenario all|batched|unbatched|latency] [--quick]
+PostgreSQL: DATABASE_URL=postgresql://... (a throwaway database is created in that server
+and dropped), and HOOKS_REDIS_URL=redis://... for the Redis broker.
+HOOKS_* tuning variables in the environment (e.g. HOOKS_Q_BULK=20) reach the stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import secrets
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    BENCH_EVENT_TYPE,
+    ReceiverProcess,
+    Stack,
+    machine_facts,
+    median,
+    percentile,
+    process_cpu_seconds,
+    speed_probe,
+)
+
+EVENTS_PER_REQUEST = 100
+PUBLISH_CLIENTS = 3
+LATENCY_RATE = 50.0
+
+
+# --- events -------------------------------------------------------------------------------
+def make_event(tag: str, seq: int, sent_at: float | None = None) -> dict:
+    """A realistic LogEvent (~1 KB once normalized) tagged with the run and a sequence."""
+    debug = {"benchRun": tag, "seq": seq, "requestId": f"bench{seq:012d}"}
+    if sent_at is not None:
+        debug["benchSentAt"] = sent_at
+    return {
+        "eventType": BENCH_EVENT_TYPE,
+        "uuid": f"{tag}-{seq}",
+        "actor": {
+            "id": f"00u{seq:017d}",
+            "type": "User",
+            "alternateId": f"user{seq}@example.com",
+            "displayName": f"User {seq}",
+        },
+        "client": {
+            "ipAddress": "203.0.113.7",
+            "device": "Computer",
+            "zone": "null",
+            "userAgent": {
+                "rawUserAgent": "Mozilla/5.0 (X11; Linux x86_64) bench",
+                "os": "Linux",
+                "browser": "FIREFOX",
+            },
+        },
+        "outcome": {"result": "SUCCESS", "reason": None},
+        "target": [
+            {
+                "id": f"00u{seq:017d}",
+                "type": "User",
+                "alternateId": f"user{seq}@example.com",
+                "displayName": f"User {seq}",
+            }
+        ],
+        "debugContext": {"debugData": debug},
+    }
+
+
+# --- scenario results ---------------------------------------------------------------------
+@dataclass
+class Throughput:
+    events: int
+    delivered: int
+    duplicates: int
+    requests: int
+    publish_seconds: float
+    total_seconds: float
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.delivered / self.total_seconds if self.total_seconds > 0 else 0.0
+
+    @property
+    def publish_rate(self) -> float:
+        return self.events / self.publish_seconds if self.publish_seconds > 0 else 0.0
+
+
+@dataclass
+class Latency:
+    sent: int
+    delivered: int
+    latencies_ms: list[float]
+    api_ms: list[float]
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies_ms, 50)
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies_ms, 99)
+
+
+@dataclass
+class Baseline:
+    events_per_body: int
+    body_bytes: int
+    requests: int
+    seconds: float
+    times_ms: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds > 0 else 0.0
+
+
+# --- the bench ----------------------------------------------------------------------------
+class Bench:
+    def __init__(self, args: argparse.Namespace, stack: Stack, receiver: ReceiverProcess):
+        self.args = args
+        self.stack = stack
+        self.receiver = receiver
+        self.token = ""
+        self.api = f"{stack.web_url}/api/v1/events"
+        self._cluster_env: dict[str, str] | None = None
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"SSWS {self.token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far per component (for a difference over a scenario)."""
+        return {
+            **self.stack.cpu_seconds(),
+            "receiver": process_cpu_seconds(self.receiver.process.pid),
+            "client": time.process_time(),
+        }
+
+    @staticmethod
+    def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+        return {key: after[key] - before[key] for key in after}
+
+    def cluster(self, **env: str) -> None:
+        """(Re)start the qcluster when the scenario needs other settings than the running one."""
+        if self._cluster_env != env or self.stack.cluster is None:
+            self.stack.start_cluster(**env)
+            self._cluster_env = env
+
+    # -- a: batched / b: unbatched
+    def throughput(self, count: int, max_batch: int) -> Throughput:
+        self.cluster(HOOKS_MAX_BATCH=str(max_batch))
+        tag = f"t{max_batch}-{secrets.token_hex(4)}"
+        self.receiver.reset(tag)
+        bodies = [
+            json.dumps([make_event(tag, seq) for seq in range(start, stop)]).encode()
+            for start in range(0, count, EVENTS_PER_REQUEST)
+            for stop in [min(start + EVENTS_PER_REQUEST, count)]
+        ]
+        pending = iter(range(len(bodies)))
+        lock = threading.Lock()
+        errors: list[str] = []
+
+        def publisher() -> None:
+            with requests.Session() as session:
+                while True:
+                    with lock:
+                        index = next(pending, None)
+                    if index is None or errors:
+                        return
+                    try:
+                        response = session.post(
+                            self.api, data=bodies[index], headers=self.headers(), timeout=60
+                        )
+                    except requests.RequestException as exc:
+                        errors.append(str(exc))
+                        return
+                    if response.status_code != 200:
+                        errors.append(f"HTTP {response.status_code}: {response.text[:300]}")
+                        return
+
+        threads = [threading.Thread(target=publisher, daemon=True) for _ in range(PUBLISH_CLIENTS)]
+        cpu_before = self.cpu()
+        started = time.time()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        published = time.time()
+        if errors:
+            raise RuntimeError(f"publishing failed: {errors[0]}")
+        timeout = max(60.0, count / 100)
+        stats = self.receiver.wait_for(count, timeout)
+        cpu = self.cpu_used(cpu_before, self.cpu())
+        last = stats["last"] or time.time()
+        return Throughput(
+            events=count,
+            delivered=stats["unique"],
+            duplicates=stats["duplicates"],
+            requests=stats["requests"],
+            publish_seconds=published - started,
+            total_seconds=last - started,
+            cpu=cpu,
+        )
+
+    # -- c: latency at a steady rate, one event per request
+    def latency(self, seconds: float, rate: float = LATENCY_RATE) -> Latency:
+        self.cluster(HOOKS_MAX_BATCH="50")
+        tag = f"l-{secrets.token_hex(4)}"
+        self.receiver.reset(tag)
+        total = int(seconds * rate)
+        senders = 4
+        api_ms: list[float] = []
+        errors: list[str] = []
+        start = time.monotonic() + 0.2
+
+        def sender(offset: int) -> None:
+            with requests.Session() as session:
+                for seq in range(offset, total, senders):
+                    delay = start + seq / rate - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                    began = time.perf_counter()
+                    body = json.dumps(make_event(tag, seq, sent_at=time.time()))
+                    try:
+                        response = session.post(
+                            self.api, data=body, headers=self.headers(), timeout=30
+                        )
+                    except requests.RequestException as exc:
+                        errors.append(str(exc))
+                        continue
+                    api_ms.append((time.perf_counter() - began) * 1000)
+                    if response.status_code != 200:
+                        errors.append(f"HTTP {response.status_code}: {response.text[:300]}")
+
+        threads = [threading.Thread(target=sender, args=(k,), daemon=True) for k in range(senders)]
+        cpu_before = self.cpu()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise RuntimeError(f"publishing failed ({len(errors)}x): {errors[0]}")
+        self.receiver.wait_for(total, 30)
+        cpu = self.cpu_used(cpu_before, self.cpu())
+        stats = self.receiver.stats(latencies=True)
+        return Latency(
+            sent=total,
+            delivered=stats["unique"],
+            latencies_ms=[x * 1000 for x in stats["latencies"]],
+            api_ms=api_ms,
+            cpu=cpu,
+        )
+
+    # -- d: the plain loop
+    def baseline(self, seconds: float) -> dict[int, Baseline]:
+        """A plain requests.Session loop posting the bodies the receiver got, per size."""
+        self.stack.stop_cluster()
+        self._cluster_env = None
+        results: dict[int, Baseline] = {}
+        samples = self.receiver.samples()
+        sizes = sorted({size for size in samples if size})
+        if not sizes:
+            return results
+        keep = {
+            "accept",
+            "content-type",
+            "user-agent",
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature",
+        }
+        for size in sizes if len(sizes) <= 2 else [sizes[0], sizes[-1]]:
+            raw_headers, body = samples[size]
+            headers = {k: v for k, v in raw_headers.items() if k.lower() in keep}
+            times: list[float] = []
+            with requests.Session() as session:
+                for _ in range(20):  # warm up the connection
+                    session.post(self.receiver.baseline_url, data=body, headers=headers)
+                began = time.perf_counter()
+                deadline = began + seconds
+                count = 0
+                while True:
+                    t = time.perf_counter()
+                    if t >= deadline:
+                        break
+                    response = session.post(
+                        self.receiver.baseline_url, data=body, headers=headers, timeout=10
+                    )
+                    response.content  # noqa: B018 - read it, as the product does
+                    times.append((time.perf_counter() - t) * 1000)
+                    count += 1
+                elapsed = time.perf_counter() - began
+            results[size] = Baseline(size, len(body), count, elapsed, times)
+        return results
+
+
+# --- reporting ----------------------------------------------------------------------------
+def fmt(value: float, digits: int = 0) -> str:
+    if value != value:  # nan
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def runs_text(values: list[float], digits: int = 0) -> str:
+    return " / ".join(fmt(v, digits) for v in values)
+
+
+def report(facts: dict, results: dict, args: argparse.Namespace) -> None:
+    print("\n== Machine")
+    for key, value in facts.items():
+        print(f"  {key:<22} {value}")
+    gunicorn = f"{args.web_workers} workers x {args.web_threads} threads"
+    print(f"  {'web server':<22} gunicorn {gunicorn}; qcluster {args.workers} workers")
+    base_small = results.get("baseline_small", [])
+    base_big = results.get("baseline_big", [])
+    rows: list[tuple[str, str, str, str, str, str, str]] = []
+
+    def verdict(ok: bool) -> str:
+        return "yes" if ok else "NO"
+
+    if results.get("batched"):
+        runs = results["batched"]
+        rate = median([r.rate for r in runs])
+        loop = median([b.rate for b in base_big])
+        size = base_big[0].events_per_body if base_big else 0
+        rows.append(
+            (
+                "a. batched (HOOKS_MAX_BATCH=50)",
+                f"{fmt(rate)} events/s",
+                runs_text([r.rate for r in runs]),
+                f"{fmt(loop)} req/s ({size}-event bodies) = {fmt(loop * size)} events/s",
+                f"{rate / loop:.2f}x req/s, {rate / (loop * size):.2f}x events/s" if loop else "-",
+                ">= 5,000 events/s",
+                verdict(rate >= 5000),
+            )
+        )
+        pub = median([r.publish_rate for r in runs])
+        rows.append(
+            (
+                "   publish only (API ingest)",
+                f"{fmt(pub)} events/s",
+                runs_text([r.publish_rate for r in runs]),
+                "",
+                "",
+                "",
+                "",
+            )
+        )
+    if results.get("unbatched"):
+        runs = results["unbatched"]
+        rate = median([r.rate for r in runs])
+        loop = median([b.rate for b in base_small])
+        rows.append(
+            (
+                "b. unbatched (HOOKS_MAX_BATCH=1)",
+                f"{fmt(rate)} deliveries/s",
+                runs_text([r.rate for r in runs]),
+                f"{fmt(loop)} req/s (1-event bodies)",
+                f"{rate / loop:.2f}x" if loop else "-",
+                ">= 0.50x loop",
+                verdict(bool(loop) and rate >= 0.5 * loop),
+            )
+        )
+    if results.get("latency"):
+        runs = results["latency"]
+        p50 = median([r.p50 for r in runs])
+        p99 = median([r.p99 for r in runs])
+        loop50 = median([percentile(b.times_ms, 50) for b in base_small])
+        loop99 = median([percentile(b.times_ms, 99) for b in base_small])
+        rows.append(
+            (
+                f"c. latency p50 ({fmt(LATENCY_RATE)} ev/s)",
+                f"{fmt(p50, 1)} ms",
+                runs_text([r.p50 for r in runs], 1),
+                f"{fmt(loop50, 2)} ms per request",
+                f"{p50 / loop50:.0f}x" if loop50 else "-",
+                "<= 50 ms",
+                verdict(p50 <= 50),
+            )
+        )
+        rows.append(
+            (
+                "   latency p99",
+                f"{fmt(p99, 1)} ms",
+                runs_text([r.p99 for r in runs], 1),
+                f"{fmt(loop99, 2)} ms per request",
+                f"{p99 / loop99:.0f}x" if loop99 else "-",
+                "<= 250 ms",
+                verdict(p99 <= 250),
+            )
+        )
+        api50 = median([percentile(r.api_ms, 50) for r in runs])
+        rows.append(
+            (
+                "   API POST time p50 (1 event)",
+                f"{fmt(api50, 1)} ms",
+                runs_text([percentile(r.api_ms, 50) for r in runs], 1),
+                "",
+                "",
+                "",
+                "",
+            )
+        )
+    for base in (base_small, base_big):
+        if base:
+            rows.append(
+                (
+                    f"d. plain loop, {base[0].events_per_body}-event bodies "
+                    f"({fmt(base[0].body_bytes / 1024, 1)} KB)",
+                    f"{fmt(median([b.rate for b in base]))} req/s",
+                    runs_text([b.rate for b in base]),
+                    "",
+                    "",
+                    "",
+                    "",
+                )
+            )
+    headings = (
+        "scenario",
+        "figure (median)",
+        "runs",
+        "plain loop, same run",
+        "ratio",
+        "goal",
+        "met",
+    )
+    widths = (
+        [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headings)]
+        if rows
+        else [len(h) for h in headings]
+    )
+    print("\n== Figures")
+    print("  " + " | ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)))
+    print("  " + "-+-".join("-" * w for w in widths))
+    for row in rows:
+        print("  " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    for name in ("batched", "unbatched"):
+        for run in results.get(name, []):
+            if run.delivered < run.events or run.duplicates:
+                print(
+                    f"  note: {name}: received {run.delivered} of {run.events} events, "
+                    f"{run.duplicates} duplicates"
+                )
+    for run in results.get("latency", []):
+        if run.delivered < run.sent:
+            print(f"  note: latency: received {run.delivered} of {run.sent} events")
+    details = []
+    for name in ("batched", "unbatched"):
+        for run in results.get(name, []):
+            details.append(
+                f"{name}: {run.events} events in {run.requests} deliveries, "
+                f"publish {run.publish_seconds:.2f} s, end to end "
+                f"{run.total_seconds:.2f} s"
+            )
+    for name in ("batched", "unbatched", "latency"):
+        for run in results.get(name, []):
+            count = run.events if name != "latency" else run.sent
+            parts = ", ".join(f"{k} {v * 1e6 / count:,.0f}" for k, v in run.cpu.items())
+            details.append(f"{name}: CPU us per event: {parts}")
+    if details:
+        print("\n== Runs")
+        for line in details:
+            print(f"  {line}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=20_000, help="events for 'batched'")
+    parser.add_argument(
+        "--unbatched-events",
+        type=int,
+        default=None,
+        help="events for 'unbatched' (default: min(--events, 5000))",
+    )
+    parser.add_argument("--latency-seconds", type=float, default=20.0)
+    parser.add_argument("--baseline-seconds", type=float, default=3.0)
+    parser.add_argument("--workers", type=int, default=2, help="qcluster workers")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--web-threads",
+        type=int,
+        default=4,
+        help="gunicorn threads per worker (run_console uses 4)",
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--scenario",
+        default="all",
+        help="all, or one or more of batched,unbatched,latency (comma-separated)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="run each scenario N times")
+    parser.add_argument("--quick", action="store_true", help="smaller runs, about a minute")
+    parser.add_argument("--verbose", "-v", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.events = min(args.events, 5000)
+        args.latency_seconds = min(args.latency_seconds, 8.0)
+        args.baseline_seconds = min(args.baseline_seconds, 1.5)
+        args.unbatched_events = args.unbatched_events or 1500
+    if args.unbatched_events is None:
+        args.unbatched_events = min(args.events, 5000)
+    scenarios = {"batched", "unbatched", "latency"}
+    wanted = scenarios if args.scenario == "all" else set(args.scenario.split(","))
+    if not wanted or not wanted <= scenarios:
+        parser.error(f"--scenario: all, or some of {', '.join(sorted(scenarios))}")
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    # Ctrl-C must stop the run even when started from a shell that ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    results: dict[str, list] = {}
+    began = time.monotonic()
+    stack = receiver = None
+    try:
+        stack = Stack(
+            db=args.db,
+            web_workers=args.web_workers,
+            web_threads=args.web_threads,
+            q_workers=args.workers,
+            verbose=args.verbose,
+        )
+        facts = machine_facts(stack.db_description, stack.broker)
+        print(
+            f"bench_delivery: {args.db}, broker {stack.broker}, scenarios "
+            f"{', '.join(sorted(wanted))}, {args.repeat} run(s) each",
+            flush=True,
+        )
+        receiver = ReceiverProcess()
+        seeded = stack.migrate_and_seed(receiver.url)
+        bench = Bench(args, stack, receiver)
+        bench.token = seeded["token"]
+        stack.start_web(bench.token)
+        for run in range(args.repeat):
+            if "batched" in wanted:
+                result = bench.throughput(args.events, max_batch=50)
+                results.setdefault("batched", []).append(result)
+                print(
+                    f"  run {run + 1} batched: {result.rate:,.0f} events/s "
+                    f"(publish {result.publish_rate:,.0f} events/s)",
+                    flush=True,
+                )
+            if "latency" in wanted:
+                result = bench.latency(args.latency_seconds)
+                results.setdefault("latency", []).append(result)
+                print(
+                    f"  run {run + 1} latency: p50 {result.p50:.1f} ms, p99 {result.p99:.1f} ms"
+                    f" ({result.delivered}/{result.sent})",
+                    flush=True,
+                )
+            if "unbatched" in wanted:
+                result = bench.throughput(args.unbatched_events, max_batch=1)
+                results.setdefault("unbatched", []).append(result)
+                print(f"  run {run + 1} unbatched: {result.rate:,.0f} deliveries/s", flush=True)
+            base = bench.baseline(args.baseline_seconds)
+            if base:
+                small, big = min(base), max(base)
+                results.setdefault("baseline_small", []).append(base[small])
+                if big != small:
+                    results.setdefault("baseline_big", []).append(base[big])
+                print(
+                    f"  run {run + 1} plain loop: "
+                    + ", ".join(
+                        f"{b.rate:,.0f} req/s ({k}-event bodies)" for k, b in sorted(base.items())
+                    ),
+                    flush=True,
+                )
+        facts["speed probe at end"] = f"{speed_probe() * 1000:.0f} ms"
+        report(facts, results, args)
+        print(f"\n(total {time.monotonic() - began:.0f} s)")
+        return 0
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping everything", file=sys.stderr)
+        return 130
+    finally:
+        # The stack first: its workers would otherwise retry against a stopped receiver.
+        if stack is not None:
+            stack.close()
+        with contextlib.suppress(Exception):
+            if receiver is not None:
+                receiver.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
