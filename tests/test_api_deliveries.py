@@ -47,9 +47,7 @@ def test_unknown_deliveries_are_404(api, hook):
 def test_one_delivery_is_redelivered_under_a_new_event_id(api, hook, receiver):
     event_publish(events=[{"eventType": "user.lifecycle.create"}])
     original = Delivery.objects.get(kind="EVENTS")
-    response = api.post(
-        f"/api/v1/eventHooks/{hook['id']}/deliveries/{original.event_id}/redeliver"
-    )
+    response = api.post(f"/api/v1/eventHooks/{hook['id']}/deliveries/{original.event_id}/redeliver")
     assert response.status_code == 200
     copy = response.json()
     assert copy["redeliveryOf"] == str(original.event_id)
@@ -73,7 +71,9 @@ def test_redeliver_by_query_queues_every_failed_delivery(api, hook, receiver, se
                         format="json")  # fmt: skip
     failed = Delivery.objects.filter(kind="EVENTS", status="FAILED", redelivery_of=None).count()
     assert response.json() == {"queued": failed}
-    assert Delivery.objects.filter(redelivery_of__isnull=False, status="SUCCEEDED").count() == failed
+    assert (
+        Delivery.objects.filter(redelivery_of__isnull=False, status="SUCCEEDED").count() == failed
+    )
     bad = api.post(f"/api/v1/eventHooks/{hook['id']}/redeliver", {"status": "NOPE"}, format="json")
     assert bad.status_code == 400
 

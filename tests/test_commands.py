@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from hooks.models import Delivery, Event, EventType
+from hooks.models import Delivery, EventType
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

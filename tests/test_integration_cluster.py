@@ -60,9 +60,7 @@ def make_hook(receiver: Receiver, name: str = "cluster hook", **spec) -> tuple[E
 
 def publish(count: int, *, prefix: str, event_type: str = "user.lifecycle.create", **fields):
     return event_publish(
-        events=[
-            {"eventType": event_type, "uuid": f"{prefix}-{i}", **fields} for i in range(count)
-        ]
+        events=[{"eventType": event_type, "uuid": f"{prefix}-{i}", **fields} for i in range(count)]
     )
 
 
@@ -79,8 +77,11 @@ def test_verification_runs_on_the_cluster(cluster, receiver):
 def test_events_are_delivered_batched_and_signed(cluster, receiver):
     hook, secret = make_hook(receiver)
     publish(200, prefix="burst")
-    wait_until(lambda: len(delivered_uuids(receiver)) == 200, timeout=30,
-               message=f"delivered {len(delivered_uuids(receiver))} of 200\n{cluster.log()}")  # fmt: skip
+    wait_until(
+        lambda: len(delivered_uuids(receiver)) == 200,
+        timeout=30,
+        message=f"delivered {len(delivered_uuids(receiver))} of 200\n{cluster.log()}",
+    )
     sizes = [len(request.events) for request in receiver.requests]
     assert max(sizes) == 10 and sum(sizes) == 200
     for request in receiver.requests:
@@ -128,17 +129,20 @@ def test_a_filter_lets_only_matching_events_through_a_real_worker(cluster, recei
 
 
 def test_a_hanging_endpoint_does_not_hold_back_a_healthy_hook(tmp_path, fast_settings):
-    with Receiver() as slow, Receiver() as fast:
-        with running_cluster(tmp_path, **CLUSTER_ENV, HOOKS_DELIVERY_TIMEOUT="1"):
-            make_hook(slow, name="slow")
-            make_hook(fast, name="fast")
-            slow.set_behaviour(delay=5)
-            started = time.monotonic()
-            for index in range(5):
-                publish(1, prefix=f"mixed-{index}")
-                time.sleep(0.1)
-            wait_until(lambda: len(delivered_uuids(fast)) == 5, timeout=20)
-            elapsed = time.monotonic() - started
+    with (
+        Receiver() as slow,
+        Receiver() as fast,
+        running_cluster(tmp_path, **CLUSTER_ENV, HOOKS_DELIVERY_TIMEOUT="1"),
+    ):
+        make_hook(slow, name="slow")
+        make_hook(fast, name="fast")
+        slow.set_behaviour(delay=5)
+        started = time.monotonic()
+        for index in range(5):
+            publish(1, prefix=f"mixed-{index}")
+            time.sleep(0.1)
+        wait_until(lambda: len(delivered_uuids(fast)) == 5, timeout=20)
+        elapsed = time.monotonic() - started
     # The slow hook costs at most one worker for ~2 s (timeout + immediate retry), then backs off.
     assert elapsed < 6, elapsed
 
