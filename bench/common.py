@@ -7,6 +7,7 @@ Not a benchmark itself (bench/run_all.py runs only bench_*.py scripts).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import multiprocessing
 import os
@@ -118,6 +119,17 @@ def group_cpu_seconds(pgid: int) -> float:
     # utime + stime + the same of reaped children (recycled workers).
     ticks = sum(sum(int(x) for x in fields[11:15]) for fields in _group_stats(pgid))
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """Pids of the live children of `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
 
 
 # --- the receiver, in its own process ----------------------------------------------------
@@ -304,7 +316,7 @@ class Stack:
 
     db: str = "sqlite"
     web_workers: int = 2
-    web_threads: int = 4
+    web_threads: int = 1
     q_workers: int = 2
     extra_env: dict[str, str] = field(default_factory=dict)
     verbose: bool = False
@@ -441,7 +453,7 @@ class Stack:
         return process
 
     def start_web(self, token: str) -> None:
-        """gunicorn as run_console starts it (workers x threads configurable)."""
+        """gunicorn as run_console starts it, with sync workers unless web_threads > 1."""
         import requests
 
         self.log(f"gunicorn {self.web_workers} workers x {self.web_threads} threads")
@@ -511,11 +523,39 @@ class Stack:
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU seconds used so far by the web server and the cluster (all their processes)."""
-        return {
+        """CPU seconds used so far by the web server and the cluster (all their processes),
+        and by local PostgreSQL and Redis servers when they can be found."""
+        used = {
             "web": group_cpu_seconds(self.web.pid) if self.web else 0.0,
             "cluster": group_cpu_seconds(self.cluster.pid) if self.cluster else 0.0,
         }
+        for name, pid in self._server_pids().items():
+            used[name] = process_cpu_seconds(pid) + sum(
+                process_cpu_seconds(child) for child in _children(pid)
+            )
+        return used
+
+    @functools.cached_property
+    def _server_pid_cache(self) -> dict[str, int]:
+        pids: dict[str, int] = {}
+        with contextlib.suppress(Exception):
+            if self.db == "postgres":
+                import psycopg
+
+                with psycopg.connect(self.env["DATABASE_URL"]) as conn:
+                    data_dir = conn.execute("show data_directory").fetchone()[0]
+                pids["postgres"] = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
+        with contextlib.suppress(Exception):
+            if self.env.get("HOOKS_REDIS_URL"):
+                import redis
+
+                info = redis.Redis.from_url(self.env["HOOKS_REDIS_URL"]).info("server")
+                pids["redis"] = int(info["process_id"])
+        # Only servers on this machine: a pid read from elsewhere means nothing here.
+        return {k: v for k, v in pids.items() if Path(f"/proc/{v}").exists()}
+
+    def _server_pids(self) -> dict[str, int]:
+        return self._server_pid_cache
 
     def close(self) -> None:
         """Stop every process, drop the database, remove the temp directory."""
