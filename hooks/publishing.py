@@ -24,6 +24,7 @@ from hooks.log_events import (
     target_for_hook,
 )
 from hooks.models import Event, EventHook, EventType, Match
+from hooks.prepared_sql import insert_head, insert_sql
 
 logger = logging.getLogger(__name__)
 
@@ -139,18 +140,6 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
 _EVENT_COLUMNS = ("uuid", "published", "event_type", "actor_id", "severity", "data", "created_at")
 
 
-def _insert_head(model, names: tuple[str, ...]) -> str:
-    """INSERT INTO model's table (the named fields' columns)."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
-
-
-def _insert_sql(model, names: tuple[str, ...]) -> str:
-    """INSERT INTO model's table (the named fields' columns) VALUES (%s, ...)."""
-    return f"{_insert_head(model, names)} VALUES ({', '.join(['%s'] * len(names))})"
-
-
 def _prepared_insert(rows: list[Event]) -> tuple[str, list[tuple]]:
     """Return the INSERT for `rows` and its database values, prepared as bulk_create
     prepares them (Field.get_db_prep_save) but before the transaction begins: on SQLite the
@@ -172,7 +161,7 @@ def _prepared_insert(rows: list[Event]) -> tuple[str, list[tuple]]:
         )
         for row in rows
     ]
-    return _insert_sql(Event, _EVENT_COLUMNS), values
+    return insert_sql(Event, _EVENT_COLUMNS), values
 
 
 def _insert_events(insert: tuple[str, list[tuple]], rows: list[Event]) -> list[Event]:
@@ -187,7 +176,7 @@ def _insert_events(insert: tuple[str, list[tuple]], rows: list[Event]) -> list[E
         quote = db.ops.quote_name
         width = len(_EVENT_COLUMNS)
         per_statement = max(1, (db.features.max_query_params or 30_000) // width)
-        head = _insert_head(Event, _EVENT_COLUMNS)
+        head = insert_head(Event, _EVENT_COLUMNS)
         returning = f"RETURNING {quote('uuid')}, {quote('id')}"
         ids: dict[str, int] = {}
         with db.cursor() as cursor:
@@ -240,7 +229,7 @@ def _match(events: list[Event], result: PublishResult) -> None:
                 result.matched_hooks.add(hook.id)
     if matches:
         with connection.cursor() as cursor:
-            cursor.executemany(_insert_sql(Match, ("hook", "event", "created_at")), matches)
+            cursor.executemany(insert_sql(Match, ("hook", "event", "created_at")), matches)
         result.match_count = len(matches)
         from hooks.dispatch import enqueue_hook_deliveries_on_commit
 

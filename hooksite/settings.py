@@ -188,6 +188,8 @@ HOOKS_ORG_URL = env_str("HOOKS_ORG_URL", "").rstrip("/")
 HOOKS_MAX_ACTIVE = env_int("HOOKS_MAX_ACTIVE", 25)
 HOOKS_MAX_EVENT_TYPES = env_int("HOOKS_MAX_EVENT_TYPES", 300)
 HOOKS_MAX_BATCH = env_int("HOOKS_MAX_BATCH", 50)
+# Deliveries (envelopes) one worker claims in one transaction and then sends in turn.
+HOOKS_CLAIM_DELIVERIES = env_int("HOOKS_CLAIM_DELIVERIES", 10)
 HOOKS_DELIVERY_TIMEOUT = env_float("HOOKS_DELIVERY_TIMEOUT", 3.0)
 HOOKS_USER_AGENT = env_str("HOOKS_USER_AGENT", "Okta-Integrations")
 HOOKS_RESPONSE_EXCERPT_BYTES = env_int("HOOKS_RESPONSE_EXCERPT_BYTES", 4096)

@@ -270,3 +270,74 @@ def test_after_a_rotation_both_secrets_sign_for_the_grace_period(api, verified_h
     assert len(request.header("webhook-signature").split(" ")) == 2
     for secret in (verified_hook["signingSecret"], rotated["signingSecret"]):
         Webhook(secret).verify(request.body, dict(request.headers))
+
+
+def test_unbatched_events_are_claimed_several_at_a_time_and_delivered_in_order(
+    verified_hook, receiver, settings
+):
+    settings.HOOKS_MAX_BATCH = 1
+    settings.HOOKS_CLAIM_DELIVERIES = 4
+    events = publish(10)
+    received = [r.json["data"]["events"] for r in receiver.requests]
+    assert [batch[0]["uuid"] for batch in received] == [e.uuid for e in events]
+    deliveries = Delivery.objects.filter(kind=Delivery.Kind.EVENTS)
+    assert deliveries.count() == 10
+    assert set(deliveries.values_list("status", "attempt_count", "event_count")) == {
+        ("SUCCEEDED", 1, 1)
+    }
+    attempts = DeliveryAttempt.objects.filter(delivery__kind=Delivery.Kind.EVENTS)
+    assert set(attempts.values_list("number", "outcome", "response_status")) == {
+        (1, "SUCCESS", 200)
+    }
+    assert all(a.finished_at >= a.started_at for a in attempts)
+    # Each stored attempt names the request's own signature, the secret stays masked.
+    for delivery in deliveries:
+        [attempt] = delivery.attempts.all()
+        assert attempt.request_headers["webhook-id"] == str(delivery.event_id)
+        assert attempt.request_headers["Authorization"] == "[REDACTED]"
+    assert not Match.objects.filter(delivery__isnull=True).exists()
+
+
+def test_a_failure_inside_a_claim_puts_the_unsent_rest_back_in_the_outbox(
+    verified_hook, receiver, settings
+):
+    settings.HOOKS_MAX_BATCH = 1
+    settings.HOOKS_CLAIM_DELIVERIES = 5
+    settings.HOOKS_RETRY_SCHEDULE = [0, 60]
+    receiver.set_behaviour(status=[200, 200, 500, 500, 200])
+    events = publish(5)
+    # Sent: two successes, then the third failed twice (Okta's immediate retry).
+    assert len(receiver.requests) == 4
+    failed = Delivery.objects.get(status=Delivery.Status.PENDING)
+    assert failed.attempt_count == 2 and failed.next_attempt_at is not None
+    assert list(failed.attempts.values_list("number", "outcome", "response_status")) == [
+        (1, "FAILURE", 500), (2, "FAILURE", 500),
+    ]  # fmt: skip
+    events_only = Delivery.objects.filter(kind=Delivery.Kind.EVENTS)
+    assert events_only.filter(status=Delivery.Status.SUCCEEDED).count() == 2
+    # The last two were never sent: no delivery, no attempt, back in the outbox.
+    assert events_only.count() == 3
+    assert DeliveryAttempt.objects.filter(delivery__kind=Delivery.Kind.EVENTS).count() == 4
+    unclaimed = Match.objects.filter(delivery__isnull=True).order_by("id")
+    assert [m.event_id for m in unclaimed] == [e.pk for e in events[3:]]
+    # The retry succeeds and flushes what waited.
+    Delivery.objects.filter(pk=failed.pk).update(next_attempt_at=timezone.now())
+    assert retry_delivery(failed.pk) is True
+    delivered = {e["uuid"] for e in receiver.events()}
+    assert delivered == {e.uuid for e in events}
+    assert set(events_only.values_list("status", flat=True)) == {"SUCCEEDED"}
+
+
+def test_a_slow_endpoint_gives_the_rest_of_its_claim_back(verified_hook, receiver, settings):
+    settings.HOOKS_MAX_BATCH = 1
+    settings.HOOKS_CLAIM_DELIVERIES = 6
+    settings.HOOKS_LEASE_SECONDS = 0.1  # a claim may send for 0.05 s
+    receiver.set_behaviour(delay=0.06)
+    events = publish(6)
+    # Each turn sends one delivery, then queues another turn for the rest (inline here).
+    assert {e["uuid"] for e in receiver.events()} == {e.uuid for e in events}
+    assert len(receiver.requests) == 6
+    assert set(Delivery.objects.filter(kind="EVENTS").values_list("status", flat=True)) == {
+        "SUCCEEDED"
+    }
+    assert DeliveryAttempt.objects.filter(delivery__kind="EVENTS").count() == 6

@@ -1,0 +1,54 @@
+"""What every request to one hook carries: its URL, headers, auth and signature.
+
+Worked out once per worker task rather than per request: the auth value and the
+signing secrets are encrypted at rest, and each read is a Fernet decryption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hooks import payloads, signing
+from hooks.models import Delivery, EventHook
+from hooks.redaction import redact_headers
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    hook: EventHook
+    headers: dict[str, str]  # Okta's, then the hook's auth and custom headers
+    secrets: tuple[str, ...]  # the signing secrets in force (two during a rotation's grace)
+
+    @classmethod
+    def of(cls, hook: EventHook) -> Endpoint:
+        from hooks.services import hook_signing_secrets
+        from hooks.verification import endpoint_headers
+
+        headers = payloads.base_headers()
+        headers.update(endpoint_headers(hook))
+        return cls(
+            hook=hook,
+            headers=headers,
+            secrets=tuple(hook_signing_secrets(hook)),
+        )
+
+    @property
+    def url(self) -> str:
+        return self.hook.uri
+
+    def request_headers(self, delivery: Delivery, body: bytes) -> dict[str, str]:
+        """Every header of one request: the endpoint's, then the signature of `body`."""
+        headers = dict(self.headers)
+        headers.update(self._signature(delivery, body))
+        return headers
+
+    def stored_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        """`headers` (from request_headers) as the delivery log keeps them: secrets masked."""
+        return redact_headers(headers, hook=self.hook)
+
+    def _signature(self, delivery: Delivery, body: bytes) -> dict[str, str]:
+        if not self.secrets:
+            return {}
+        return signing.signature_headers(
+            secrets=list(self.secrets), msg_id=str(delivery.event_id), body=body
+        )
