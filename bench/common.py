@@ -315,7 +315,7 @@ class Stack:
     """A throwaway database plus the product's processes, all with the same environment."""
 
     db: str = "sqlite"
-    web_workers: int = 2
+    web_workers: int = 4
     web_threads: int = 1
     q_workers: int = 2
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -453,7 +453,7 @@ class Stack:
         return process
 
     def start_web(self, token: str) -> None:
-        """gunicorn as run_console starts it, with sync workers unless web_threads > 1."""
+        """gunicorn as run_console starts it (sync workers unless web_threads > 1)."""
         import requests
 
         self.log(f"gunicorn {self.web_workers} workers x {self.web_threads} threads")
