@@ -28,23 +28,16 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
-    BENCH_EVENT_TYPE,
-    ReceiverProcess,
-    Stack,
-    machine_facts,
-    median,
-    percentile,
-    process_cpu_seconds,
-    speed_probe,
-)
+from common import machine_facts, process_cpu_seconds, speed_probe  # noqa: E402
+from delivery_report import Baseline, Latency, Throughput, report  # noqa: E402
+from receiver_process import ReceiverProcess  # noqa: E402
+from stack import BENCH_EVENT_TYPE, Stack  # noqa: E402
 
 EVENTS_PER_REQUEST = 100
 PUBLISH_CLIENTS = 3
@@ -87,56 +80,6 @@ def make_event(tag: str, seq: int, sent_at: float | None = None) -> dict:
         ],
         "debugContext": {"debugData": debug},
     }
-
-
-# --- scenario results ---------------------------------------------------------------------
-@dataclass
-class Throughput:
-    events: int
-    delivered: int
-    duplicates: int
-    requests: int
-    publish_seconds: float
-    total_seconds: float
-    cpu: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def rate(self) -> float:
-        return self.delivered / self.total_seconds if self.total_seconds > 0 else 0.0
-
-    @property
-    def publish_rate(self) -> float:
-        return self.events / self.publish_seconds if self.publish_seconds > 0 else 0.0
-
-
-@dataclass
-class Latency:
-    sent: int
-    delivered: int
-    latencies_ms: list[float]
-    api_ms: list[float]
-    cpu: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.latencies_ms, 50)
-
-    @property
-    def p99(self) -> float:
-        return percentile(self.latencies_ms, 99)
-
-
-@dataclass
-class Baseline:
-    events_per_body: int
-    body_bytes: int
-    requests: int
-    seconds: float
-    times_ms: list[float] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds > 0 else 0.0
 
 
 # --- the bench ----------------------------------------------------------------------------
@@ -272,6 +215,7 @@ class Bench:
         cpu = self.cpu_used(cpu_before, self.cpu())
         stats = self.receiver.stats(latencies=True)
         return Latency(
+            rate=rate,
             sent=total,
             delivered=stats["unique"],
             latencies_ms=[x * 1000 for x in stats["latencies"]],
@@ -320,176 +264,6 @@ class Bench:
                 elapsed = time.perf_counter() - began
             results[size] = Baseline(size, len(body), count, elapsed, times)
         return results
-
-
-# --- reporting ----------------------------------------------------------------------------
-def fmt(value: float, digits: int = 0) -> str:
-    if value != value:  # nan
-        return "-"
-    return f"{value:,.{digits}f}"
-
-
-def runs_text(values: list[float], digits: int = 0) -> str:
-    return " / ".join(fmt(v, digits) for v in values)
-
-
-def report(facts: dict, results: dict, args: argparse.Namespace) -> None:
-    print("\n== Machine")
-    for key, value in facts.items():
-        print(f"  {key:<22} {value}")
-    kind = "sync" if args.web_threads == 1 else f"gthread, {args.web_threads} threads each"
-    gunicorn = f"{args.web_workers} workers ({kind})"
-    print(f"  {'web server':<22} gunicorn {gunicorn}; qcluster {args.workers} workers")
-    base_small = results.get("baseline_small", [])
-    base_big = results.get("baseline_big", [])
-    rows: list[tuple[str, str, str, str, str, str, str]] = []
-
-    def verdict(ok: bool) -> str:
-        return "yes" if ok else "NO"
-
-    if results.get("batched"):
-        runs = results["batched"]
-        rate = median([r.rate for r in runs])
-        loop = median([b.rate for b in base_big])
-        size = base_big[0].events_per_body if base_big else 0
-        rows.append(
-            (
-                "a. batched (HOOKS_MAX_BATCH=50)",
-                f"{fmt(rate)} events/s",
-                runs_text([r.rate for r in runs]),
-                f"{fmt(loop)} req/s ({size}-event bodies) = {fmt(loop * size)} events/s",
-                f"{rate / loop:.2f}x req/s, {rate / (loop * size):.2f}x events/s" if loop else "-",
-                ">= 5,000 events/s",
-                verdict(rate >= 5000),
-            )
-        )
-        pub = median([r.publish_rate for r in runs])
-        rows.append(
-            (
-                "   publish only (API ingest)",
-                f"{fmt(pub)} events/s",
-                runs_text([r.publish_rate for r in runs]),
-                "",
-                "",
-                "",
-                "",
-            )
-        )
-    if results.get("unbatched"):
-        runs = results["unbatched"]
-        rate = median([r.rate for r in runs])
-        loop = median([b.rate for b in base_small])
-        rows.append(
-            (
-                "b. unbatched (HOOKS_MAX_BATCH=1)",
-                f"{fmt(rate)} deliveries/s",
-                runs_text([r.rate for r in runs]),
-                f"{fmt(loop)} req/s (1-event bodies)",
-                f"{rate / loop:.2f}x" if loop else "-",
-                ">= 0.50x loop",
-                verdict(bool(loop) and rate >= 0.5 * loop),
-            )
-        )
-    if results.get("latency"):
-        runs = results["latency"]
-        p50 = median([r.p50 for r in runs])
-        p99 = median([r.p99 for r in runs])
-        loop50 = median([percentile(b.times_ms, 50) for b in base_small])
-        loop99 = median([percentile(b.times_ms, 99) for b in base_small])
-        rows.append(
-            (
-                f"c. latency p50 ({fmt(LATENCY_RATE)} ev/s)",
-                f"{fmt(p50, 1)} ms",
-                runs_text([r.p50 for r in runs], 1),
-                f"{fmt(loop50, 2)} ms per request",
-                f"{p50 / loop50:.0f}x" if loop50 else "-",
-                "<= 50 ms",
-                verdict(p50 <= 50),
-            )
-        )
-        rows.append(
-            (
-                "   latency p99",
-                f"{fmt(p99, 1)} ms",
-                runs_text([r.p99 for r in runs], 1),
-                f"{fmt(loop99, 2)} ms per request",
-                f"{p99 / loop99:.0f}x" if loop99 else "-",
-                "<= 250 ms",
-                verdict(p99 <= 250),
-            )
-        )
-        api50 = median([percentile(r.api_ms, 50) for r in runs])
-        rows.append(
-            (
-                "   API POST time p50 (1 event)",
-                f"{fmt(api50, 1)} ms",
-                runs_text([percentile(r.api_ms, 50) for r in runs], 1),
-                "",
-                "",
-                "",
-                "",
-            )
-        )
-    for base in (base_small, base_big):
-        if base:
-            rows.append(
-                (
-                    f"d. plain loop, {base[0].events_per_body}-event bodies "
-                    f"({fmt(base[0].body_bytes / 1024, 1)} KB)",
-                    f"{fmt(median([b.rate for b in base]))} req/s",
-                    runs_text([b.rate for b in base]),
-                    "",
-                    "",
-                    "",
-                    "",
-                )
-            )
-    headings = (
-        "scenario",
-        "figure (median)",
-        "runs",
-        "plain loop, same run",
-        "ratio",
-        "goal",
-        "met",
-    )
-    widths = (
-        [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headings)]
-        if rows
-        else [len(h) for h in headings]
-    )
-    print("\n== Figures")
-    print("  " + " | ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)))
-    print("  " + "-+-".join("-" * w for w in widths))
-    for row in rows:
-        print("  " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
-    for name in ("batched", "unbatched"):
-        for run in results.get(name, []):
-            if run.delivered < run.events or run.duplicates:
-                print(
-                    f"  note: {name}: received {run.delivered} of {run.events} events, "
-                    f"{run.duplicates} duplicates"
-                )
-    for run in results.get("latency", []):
-        if run.delivered < run.sent:
-            print(f"  note: latency: received {run.delivered} of {run.sent} events")
-    details = []
-    for name in ("batched", "unbatched"):
-        for run in results.get(name, []):
-            details.append(
-                f"{name}: {run.events} events in {run.requests} deliveries, "
-                f"publish {run.publish_seconds:.2f} s, end to end "
-                f"{run.total_seconds:.2f} s"
-            )
-    for name in ("batched", "unbatched", "latency"):
-        for run in results.get(name, []):
-            count = run.events if name != "latency" else run.sent
-            parts = ", ".join(f"{k} {v * 1e6 / count:,.0f}" for k, v in run.cpu.items())
-            details.append(f"{name}: CPU us per event: {parts}")
-    if details:
-        print("\n== Runs")
-        for line in details:
-            print(f"  {line}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -562,27 +336,30 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(args, stack, receiver)
         bench.token = seeded["token"]
         stack.start_web(bench.token)
+        # Each scenario in turn: how to run it once, and its progress line.
+        steps = [
+            (
+                "batched",
+                lambda: bench.throughput(args.events, max_batch=50),
+                lambda r: f"{r.rate:,.0f} events/s (publish {r.publish_rate:,.0f} events/s)",
+            ),
+            (
+                "latency",
+                lambda: bench.latency(args.latency_seconds),
+                lambda r: f"p50 {r.p50:.1f} ms, p99 {r.p99:.1f} ms ({r.delivered}/{r.sent})",
+            ),
+            (
+                "unbatched",
+                lambda: bench.throughput(args.unbatched_events, max_batch=1),
+                lambda r: f"{r.rate:,.0f} deliveries/s",
+            ),
+        ]
         for run in range(args.repeat):
-            if "batched" in wanted:
-                result = bench.throughput(args.events, max_batch=50)
-                results.setdefault("batched", []).append(result)
-                print(
-                    f"  run {run + 1} batched: {result.rate:,.0f} events/s "
-                    f"(publish {result.publish_rate:,.0f} events/s)",
-                    flush=True,
-                )
-            if "latency" in wanted:
-                result = bench.latency(args.latency_seconds)
-                results.setdefault("latency", []).append(result)
-                print(
-                    f"  run {run + 1} latency: p50 {result.p50:.1f} ms, p99 {result.p99:.1f} ms"
-                    f" ({result.delivered}/{result.sent})",
-                    flush=True,
-                )
-            if "unbatched" in wanted:
-                result = bench.throughput(args.unbatched_events, max_batch=1)
-                results.setdefault("unbatched", []).append(result)
-                print(f"  run {run + 1} unbatched: {result.rate:,.0f} deliveries/s", flush=True)
+            for name, measure, describe in steps:
+                if name in wanted:
+                    result = measure()
+                    results.setdefault(name, []).append(result)
+                    print(f"  run {run + 1} {name}: {describe(result)}", flush=True)
             base = bench.baseline(args.baseline_seconds)
             if base:
                 small, big = min(base), max(base)
