@@ -304,3 +304,15 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateCounter(models.Model):
+    """API requests of one caller in the current minute, shared by every web process
+    (a per-process cache would multiply the limit by the number of gunicorn workers)."""
+
+    caller = models.CharField(primary_key=True, max_length=100)
+    minute = models.BigIntegerField()  # Unix time // 60 of the counted window
+    used = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.caller}: {self.used} in minute {self.minute}"

@@ -1,5 +1,6 @@
 """The periodic sweeper: re-queues work whose worker died, whose retry is due, or whose
-task was lost. Run every minute by a django-q2 schedule (and by `manage.py sweep`)."""
+task was lost, and forgets API rate counters of past minutes. Run every minute by a
+django-q2 schedule (and by `manage.py sweep`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import timedelta
 from django.db.models import F
 from django.utils import timezone
 
+from hooks.api.throttling import forget_old_counters
 from hooks.dispatch import enqueue, enqueue_hook_deliveries
 from hooks.models import Delivery, DeliveryAttempt, EventHook, Match
 
@@ -75,6 +77,7 @@ def delivery_sweep() -> SweepResult:
         .distinct()
     )
     enqueue_hook_deliveries(stale_hooks)
+    forget_old_counters()
     if expired or due or stale_hooks:
         logger.info(
             "sweep: %d expired leases, %d due retries, %d hooks with waiting events",

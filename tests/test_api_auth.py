@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from hooks.tokens import token_create, token_revoke
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def client_with(header: str | None) -> APIClient:
@@ -97,3 +89,26 @@ def test_the_rate_limit_is_per_token(admin_user, settings):
     assert client_with(f"SSWS {first}").get("/api/v1/eventHooks").status_code == 200
     assert client_with(f"SSWS {first}").get("/api/v1/eventHooks").status_code == 429
     assert client_with(f"SSWS {second}").get("/api/v1/eventHooks").status_code == 200
+
+
+def test_the_rate_limit_is_one_count_shared_by_every_web_process(api, settings):
+    """The count lives in the database, not in a process's memory: a request served by
+    another gunicorn worker (simulated by counting outside this client) uses the same budget."""
+    from hooks.api.throttling import WINDOW_SECONDS, count_request
+    from hooks.models import RateCounter
+
+    settings.HOOKS_API_RATE_LIMIT = 3
+    assert api.get("/api/v1/eventHooks").status_code == 200
+    [counter] = RateCounter.objects.all()
+    assert counter.caller.startswith("token:") and counter.used == 1
+    count_request(counter.caller, counter.minute)  # another process's request
+    count_request(counter.caller, counter.minute)
+    limited = api.get("/api/v1/eventHooks")
+    assert limited.status_code == 429
+    assert limited["X-Rate-Limit-Remaining"] == "0"
+    # A new minute starts from one again, and the sweeper forgets finished minutes.
+    assert count_request(counter.caller, counter.minute + 1) == 1
+    from hooks.api.throttling import forget_old_counters
+
+    assert forget_old_counters(now=(counter.minute + 2) * WINDOW_SECONDS) == 1
+    assert not RateCounter.objects.exists()

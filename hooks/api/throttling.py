@@ -1,17 +1,21 @@
 """Per-token rate limit with Okta's X-Rate-Limit-* headers.
 
-A fixed one-minute window per token (or user, or client address) kept in
-Django's cache. Okta's SDKs need `X-Rate-Limit-Reset` and `Date` on a 429 to
-compute their back-off, so the window's reset time is always published.
+A fixed one-minute window per token (or user, or client address), counted in
+the database so that every web process shares one count (RateCounter): one
+atomic upsert per request. Okta's SDKs need `X-Rate-Limit-Reset` and `Date` on
+a 429 to compute their back-off, so the window's reset time is always published.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection, transaction
 from rest_framework.throttling import BaseThrottle
+
+from hooks.models import RateCounter
 
 WINDOW_SECONDS = 60
 
@@ -32,16 +36,51 @@ class PerTokenRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // WINDOW_SECONDS)
         reset = (window + 1) * WINDOW_SECONDS
-        key = f"hooks:api-rate:{self._key(request)}:{window}"
-        cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
-        try:
-            used = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=WINDOW_SECONDS + 5)
-            used = 1
+        used = count_request(self._key(request)[:100], window)
         self._wait = reset - now
         request._request.rate_limit = (limit, max(limit - used, 0), reset)
         return used <= limit
 
     def wait(self) -> float:
         return self._wait
+
+
+def count_request(caller: str, minute: int) -> int:
+    """Count one request of `caller` in `minute`; return the requests counted in it so far."""
+    if connection.features.can_return_columns_from_insert:
+        with connection.cursor() as cursor:
+            cursor.execute(_upsert_sql(), [caller, minute])
+            return cursor.fetchone()[0]
+    with transaction.atomic():  # pragma: no cover - SQLite < 3.35
+        counter, _ = RateCounter.objects.select_for_update().get_or_create(
+            caller=caller, defaults={"minute": minute}
+        )
+        counter.used = counter.used + 1 if counter.minute == minute else 1
+        counter.minute = minute
+        counter.save()
+        return counter.used
+
+
+@functools.cache
+def _upsert_sql() -> str:
+    """One atomic statement on SQLite >= 3.35 and PostgreSQL: a new caller starts at 1, a
+    known one counts on within its minute and starts again at 1 in a new one."""
+    q = connection.ops.quote_name
+    table = q(RateCounter._meta.db_table)
+    caller, minute, used = (q(RateCounter._meta.get_field(f).column)
+                            for f in ("caller", "minute", "used"))  # fmt: skip
+    return (
+        f"INSERT INTO {table} ({caller}, {minute}, {used}) VALUES (%s, %s, 1)"
+        f" ON CONFLICT ({caller}) DO UPDATE SET"
+        f" {used} = CASE WHEN {table}.{minute} = excluded.{minute}"
+        f" THEN {table}.{used} + 1 ELSE 1 END,"
+        f" {minute} = excluded.{minute}"
+        f" RETURNING {used}"
+    )
+
+
+def forget_old_counters(now: float | None = None) -> int:
+    """Delete counters of windows that ended (the sweeper calls it); return how many."""
+    current = int((now if now is not None else time.time()) // WINDOW_SECONDS)
+    deleted, _ = RateCounter.objects.filter(minute__lt=current).delete()
+    return deleted
