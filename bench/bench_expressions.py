@@ -39,19 +39,37 @@ BASE_EVENT: dict[str, Any] = {
     "outcome": {"result": "SUCCESS", "reason": None},
     "client": {"ipAddress": "203.0.113.7", "device": "Computer", "zone": "null"},
     "target": [
-        {"id": "00ub0oNGTSWTBKOLGLNR", "type": "User", "alternateId": "jane@company.com",
-         "displayName": "Jane Doe", "detailEntry": None},
-        {"id": "00gsnc3qy7Uy6JZfy0h7", "type": "UserGroup", "alternateId": "unknown",
-         "displayName": "Sales", "detailEntry": None},
+        {
+            "id": "00ub0oNGTSWTBKOLGLNR",
+            "type": "User",
+            "alternateId": "jane@company.com",
+            "displayName": "Jane Doe",
+            "detailEntry": None,
+        },
+        {
+            "id": "00gsnc3qy7Uy6JZfy0h7",
+            "type": "UserGroup",
+            "alternateId": "unknown",
+            "displayName": "Sales",
+            "detailEntry": None,
+        },
     ],
     "debugContext": {"debugData": {"requestId": "Y1sXa@8vOlpHIjVZDhPdTwAABVs"}},
 }
 
 APP_TARGETS = [
-    {"id": "00ub0oNGTSWTBKOLGLNR", "type": "User", "alternateId": "jane@company.com",
-     "displayName": "Jane Doe"},
-    {"id": "0oa1gjh63g214q0Hq0g4", "type": "AppInstance", "alternateId": "My OIDC App",
-     "displayName": "My OIDC App"},
+    {
+        "id": "00ub0oNGTSWTBKOLGLNR",
+        "type": "User",
+        "alternateId": "jane@company.com",
+        "displayName": "Jane Doe",
+    },
+    {
+        "id": "0oa1gjh63g214q0Hq0g4",
+        "type": "AppInstance",
+        "alternateId": "My OIDC App",
+        "displayName": "My OIDC App",
+    },
 ]
 
 

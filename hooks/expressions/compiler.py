@@ -379,4 +379,3 @@ class _Compiler:
         args = self._arguments(call, callee, f"{namespace}.{name}()")
         fn = rt.invoke(callee.impl, [a.fn for a in args])
         return Node(fn, callee.kind, start, self.span(call)[1])
-
