@@ -1,4 +1,7 @@
-"""A local event hook receiver on 127.0.0.1: answers verification, records and checks deliveries."""
+"""A local event hook receiver on 127.0.0.1: answers verification, records and checks deliveries.
+
+The HTTP server, handler and body framing live in hooks/receiver_http.py.
+"""
 
 from __future__ import annotations
 
@@ -13,38 +16,40 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from hooks import signing
+from hooks.receiver_http import (
+    MAX_BODY_BYTES,
+    BadBody,
+    Headers,
+    ReceiverHandler,
+    ReceiverServer,
+    ReceiverServer6,
+    read_body,
+    respond,
+)
+
+__all__ = [
+    "CHALLENGE_HEADER",
+    "HANG_SECONDS",
+    "MAX_BODY_BYTES",
+    "VERIFICATION_MODES",
+    "Behaviour",
+    "Headers",
+    "ReceivedRequest",
+    "Receiver",
+    "StatusSpec",
+]
 
 logger = logging.getLogger(__name__)
 
 CHALLENGE_HEADER = "X-Okta-Verification-Challenge"
 VERIFICATION_MODES = ("echo", "wrong", "not_json", "hang")  # plus "status:<code>"
-MAX_BODY_BYTES = 10 * 1024 * 1024
 # How long a "hang" answer holds the connection when the receiver is not stopped first.
 HANG_SECONDS = 60.0
 
 StatusSpec = int | Callable[["ReceivedRequest"], int] | list[int]
-
-
-class Headers(dict[str, str]):
-    """Request headers as received, with case-insensitive [], get() and `in` (read-only use)."""
-
-    def __init__(self, items: Any = ()) -> None:
-        super().__init__(items)
-        self._lower = {key.lower(): key for key in self}
-
-    def __getitem__(self, name: str) -> str:
-        return super().__getitem__(self._lower.get(name.lower(), name))
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._lower
-
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        key = self._lower.get(name.lower())
-        return default if key is None else super().__getitem__(key)
 
 
 @dataclass
@@ -85,53 +90,6 @@ class Behaviour:
     close_connection_without_response: bool = False
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # Idle keep-alive connections would make server_close() wait for ever.
-    block_on_close = False
-    receiver: Receiver
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that hang up or fail TLS are routine for a test receiver.
-        logger.debug("Receiver connection error from %s", client_address, exc_info=True)
-
-
-class _Server6(_Server):
-    address_family = socket.AF_INET6
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "hooks-receiver"
-    sys_version = ""
-    # Buffer writes so headers and body leave in one segment; no Nagle delay on keep-alive.
-    wbufsize = -1
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.receiver._track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.receiver._track(self.connection, add=False)
-
-    def handle_request(self) -> None:
-        self.server.receiver._handle(self)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_request
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
-        if self.server.receiver.log_requests:
-            super().log_message(format, *args)
-
-
 class Receiver:
     """A threaded HTTP/1.1 keep-alive receiver for local event hook deliveries."""
 
@@ -156,7 +114,7 @@ class Receiver:
         self.log_requests = log_requests
         self.behaviour = Behaviour()
         self._port = port
-        self._server: _Server | None = None
+        self._server: ReceiverServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -176,8 +134,8 @@ class Receiver:
         """Bind and serve in a daemon thread; return self."""
         if self._server is not None:
             return self
-        server_class = _Server6 if ":" in self.host else _Server
-        server = server_class((self.host, self._port), _Handler)
+        server_class = ReceiverServer6 if ":" in self.host else ReceiverServer
+        server = server_class((self.host, self._port), ReceiverHandler)
         server.receiver = self
         self._port = int(server.server_address[1])
         if self.ssl_context is not None:
@@ -294,10 +252,10 @@ class Receiver:
             else:
                 self._connections.discard(conn)
 
-    def _handle(self, handler: _Handler) -> None:
+    def _handle(self, handler: ReceiverHandler) -> None:
         try:
-            body = _read_body(handler)
-        except _BadBody as exc:
+            body = read_body(handler)
+        except BadBody as exc:
             # The rest of the body is unread, so the connection cannot be reused.
             handler.close_connection = True
             handler.send_error(exc.status)
@@ -318,11 +276,11 @@ class Receiver:
             self._answer_verification(handler, request, behaviour)
         elif request.method == "POST":
             status = self._next_status(behaviour, request)
-            _respond(handler, status, behaviour.body, "application/json", behaviour.headers)
+            respond(handler, status, behaviour.body, "application/json", behaviour.headers)
         else:
-            _respond(handler, 405, b"", "", {"Allow": "GET, POST", **behaviour.headers})
+            respond(handler, 405, b"", "", {"Allow": "GET, POST", **behaviour.headers})
 
-    def _record(self, handler: _Handler, body: bytes) -> ReceivedRequest:
+    def _record(self, handler: ReceiverHandler, body: bytes) -> ReceivedRequest:
         headers = Headers(handler.headers.items())
         parsed = None
         if body:
@@ -374,7 +332,7 @@ class Receiver:
         return int(spec)
 
     def _answer_verification(
-        self, handler: _Handler, request: ReceivedRequest, behaviour: Behaviour
+        self, handler: ReceiverHandler, request: ReceivedRequest, behaviour: Behaviour
     ) -> None:
         challenge = request.header(CHALLENGE_HEADER)
         mode = behaviour.verification
@@ -384,67 +342,13 @@ class Receiver:
             handler.close_connection = True
         elif mode.startswith("status:"):
             body = b'{"error": "verification refused by the test receiver"}'
-            _respond(handler, int(mode.split(":", 1)[1]), body, "application/json", extra)
+            respond(handler, int(mode.split(":", 1)[1]), body, "application/json", extra)
         elif challenge is None:
             body = b'{"error": "missing X-Okta-Verification-Challenge header"}'
-            _respond(handler, 400, body, "application/json", extra)
+            respond(handler, 400, body, "application/json", extra)
         elif mode == "not_json":
-            _respond(handler, 200, b"verified!", "text/plain", extra)
+            respond(handler, 200, b"verified!", "text/plain", extra)
         else:
             value = challenge if mode == "echo" else f"wrong-{challenge}"
             body = json.dumps({"verification": value}).encode()
-            _respond(handler, 200, body, "application/json", extra)
-
-
-class _BadBody(Exception):
-    def __init__(self, status: int) -> None:
-        self.status = status
-
-
-def _read_body(handler: _Handler) -> bytes:
-    """Return the request body; raise _BadBody for bad framing (400) or a huge body (413)."""
-    if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            line = handler.rfile.readline(1024)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _BadBody(400) from None
-            if size == 0:
-                while handler.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # Trailers are not used by hook senders.
-                return b"".join(chunks)
-            total += size
-            if total > MAX_BODY_BYTES:
-                raise _BadBody(413)
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline(3)
-    try:
-        length = int(handler.headers.get("Content-Length") or 0)
-    except ValueError:
-        raise _BadBody(400) from None
-    if length < 0:
-        raise _BadBody(400)
-    if length > MAX_BODY_BYTES:
-        raise _BadBody(413)
-    return handler.rfile.read(length) if length else b""
-
-
-def _respond(
-    handler: _Handler, status: int, body: bytes, content_type: str, headers: dict[str, str]
-) -> None:
-    """Write a complete HTTP/1.1 response with a correct Content-Length."""
-    handler.send_response(status)
-    # 1xx, 204 and 304 answers carry no body and must not announce one.
-    has_body = status >= 200 and status not in (204, 304)
-    if has_body and body and content_type:
-        handler.send_header("Content-Type", content_type)
-    for name, value in headers.items():
-        handler.send_header(name, value)
-    if has_body:
-        handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    if has_body and body:
-        handler.wfile.write(body)
+            respond(handler, 200, body, "application/json", extra)

@@ -18,6 +18,22 @@ from hooks.preview import PreviewError, preview_build, preview_deliver
 ANY = inline_serializer("AnyObject", {"id": serializers.CharField(required=False)})
 
 
+def _body_requiring(request, *names: str, subject: str | None = None) -> dict:
+    """Return the JSON object body; 400 E0000001 when a field of `names` is missing or blank.
+
+    One cause per such field; the summary names `subject`, by default the first field.
+    """
+    data = request.data if isinstance(request.data, dict) else {}
+    causes = [
+        f"{name}: The field cannot be left blank"
+        for name in names
+        if not isinstance(data.get(name), str) or not data.get(name)
+    ]
+    if causes:
+        raise validation_error(subject or names[0], causes)
+    return data
+
+
 class HookPreview(APIView):
     @extend_schema(
         operation_id="previewEventHook",
@@ -38,10 +54,8 @@ class HookPreview(APIView):
     )
     def post(self, request, hook_id: str):
         hook = get_hook_or_404(hook_id)
-        data = request.data if isinstance(request.data, dict) else {}
-        event_type = data.get("eventType")
-        if not isinstance(event_type, str) or not event_type:
-            raise validation_error("eventType", ["eventType: The field cannot be left blank"])
+        data = _body_requiring(request, "eventType")
+        event_type = data["eventType"]
         try:
             built = preview_build(
                 hook=hook, event_type=event_type, event_uuid=data.get("eventUuid")
@@ -112,10 +126,8 @@ class HookFilterTest(APIView):
     )
     def post(self, request, hook_id: str):
         hook = get_hook_or_404(hook_id)
-        data = request.data if isinstance(request.data, dict) else {}
-        event_type = data.get("eventType")
-        if not isinstance(event_type, str) or not event_type:
-            raise validation_error("eventType", ["eventType: The field cannot be left blank"])
+        data = _body_requiring(request, "eventType")
+        event_type = data["eventType"]
         expression = data.get("expression") or hook.filters.get(event_type)
         if not isinstance(expression, str) or not expression:
             raise validation_error(
@@ -132,11 +144,5 @@ class FilterTest(APIView):
         description="Backtest an unsaved expression over recent System Log events.",
     )
     def post(self, request):
-        data = request.data if isinstance(request.data, dict) else {}
-        event_type, expression = data.get("eventType"), data.get("expression")
-        causes = [f"{name}: The field cannot be left blank"
-                  for name, value in (("eventType", event_type), ("expression", expression))
-                  if not isinstance(value, str) or not value]  # fmt: skip
-        if causes:
-            raise validation_error("request", causes)
-        return _backtest_response(event_type, expression, data.get("limit", 100))
+        data = _body_requiring(request, "eventType", "expression", subject="request")
+        return _backtest_response(data["eventType"], data["expression"], data.get("limit", 100))
