@@ -63,18 +63,36 @@ def deliver_hook(hook_id: str) -> int:
             return sent
 
 
+# While a claim is being sent the hook's state is read again at most this often, so that a
+# deactivation stops the sending within about this long rather than after a whole claim.
+STATE_CHECK_SECONDS = 0.5
+
+
 def _send_claimed(group: list[claims.Claimed], endpoint: Endpoint) -> tuple[int, bool]:
     """Send a claim's deliveries in order; return how many were sent and whether all
     succeeded. Successes are recorded together, in one transaction after the last.
 
     A failure ends the claim: what was sent is recorded, the rest is released back to
     the outbox, and the failed delivery takes the usual path (Okta's immediate retry,
-    then the schedule). So does a claim still sending after half its lease.
+    then the schedule). A claim also ends early once its hook is no longer ACTIVE and
+    VERIFIED, and when still sending after half its lease (a slow endpoint: the rest
+    gets another turn, after other hooks' tasks).
     """
     hook = endpoint.hook
-    deadline = time.monotonic() + settings.HOOKS_LEASE_SECONDS / 2
+    checked = time.monotonic()
+    deadline = checked + settings.HOOKS_LEASE_SECONDS / 2
     done: list[tuple[claims.Claimed, transport.DeliveryResult]] = []
     for index, item in enumerate(group):
+        now = time.monotonic()
+        if index and now - checked >= STATE_CHECK_SECONDS:
+            checked = now
+            if not EventHook.objects.filter(
+                pk=hook.pk, status=EventHook.Status.ACTIVE,
+                verification_status=EventHook.Verification.VERIFIED,
+            ).exists():  # fmt: skip
+                return _end_early(done, group[index:], hook, another_turn=False)
+        if index and now > deadline:
+            return _end_early(done, group[index:], hook, another_turn=True)
         result = transport.send(url=endpoint.url, body=item.body, headers=item.headers)
         if not result.ok:
             _record_successes(done)
@@ -84,18 +102,23 @@ def _send_claimed(group: list[claims.Claimed], endpoint: Endpoint) -> tuple[int,
             )
             return index + 1, succeeded
         done.append((item, result))
-        if time.monotonic() > deadline and index + 1 < len(group):
-            # A slow endpoint: give the rest back and queue another turn for it.
-            from hooks.dispatch import enqueue_hook_deliveries
-
-            _record_successes(done)
-            claims.release(group[index + 1 :])
-            record_success(hook)
-            enqueue_hook_deliveries([hook.id])
-            return index + 1, False
     _record_successes(done)
     record_success(hook)
     return len(group), True
+
+
+def _end_early(done: list, unsent: list[claims.Claimed], hook: EventHook, *,
+               another_turn: bool) -> tuple[int, bool]:  # fmt: skip
+    """Record what a claim sent and give the rest back to the outbox."""
+    _record_successes(done)
+    claims.release(unsent)
+    if done:
+        record_success(hook)
+    if another_turn:
+        from hooks.dispatch import enqueue_hook_deliveries
+
+        enqueue_hook_deliveries([hook.id])
+    return len(done), False
 
 
 def retry_delivery(delivery_id: int) -> bool:

@@ -341,3 +341,34 @@ def test_a_slow_endpoint_gives_the_rest_of_its_claim_back(verified_hook, receive
         "SUCCEEDED"
     }
     assert DeliveryAttempt.objects.filter(delivery__kind="EVENTS").count() == 6
+
+
+def test_deactivating_a_hook_stops_a_claim_that_is_being_sent(
+    verified_hook, receiver, settings, monkeypatch
+):
+    from django.db import connection
+
+    import hooks.delivery
+
+    settings.HOOKS_MAX_BATCH = 1
+    settings.HOOKS_CLAIM_DELIVERIES = 5
+    monkeypatch.setattr(hooks.delivery, "STATE_CHECK_SECONDS", 0)
+
+    def deactivate_then_accept(request) -> int:
+        # An admin deactivates the hook while the first request of the claim is answered.
+        try:
+            EventHook.objects.filter(pk=verified_hook["id"]).update(status="INACTIVE")
+        finally:
+            connection.close()  # this runs in the receiver's thread
+        return 200
+
+    receiver.set_behaviour(status=deactivate_then_accept)
+    events = publish(5)
+    assert len(receiver.requests) == 1
+    [sent] = Delivery.objects.filter(kind=Delivery.Kind.EVENTS)
+    assert sent.status == Delivery.Status.SUCCEEDED
+    assert sent.attempts.get().outcome == "SUCCESS"
+    # The four unsent wait in the outbox for the hook's reactivation.
+    unclaimed = Match.objects.filter(delivery__isnull=True).order_by("id")
+    assert [m.event_id for m in unclaimed] == [e.pk for e in events[1:]]
+    assert DeliveryAttempt.objects.filter(delivery__kind=Delivery.Kind.EVENTS).count() == 1
