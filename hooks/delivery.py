@@ -45,7 +45,7 @@ def deliver_hook(hook_id: str) -> int:
     goes back to the outbox and waits there, so one failing endpoint never keeps a
     worker busy for long.
     """
-    hook = EventHook.objects.filter(pk=hook_id).first()
+    hook = prepared_sql.get_by_pk(EventHook, hook_id)  # once per task: no ORM compile
     if hook is None or not hook.is_deliverable or _hook_is_backing_off(hook):
         return 0
     endpoint = Endpoint.of(hook)

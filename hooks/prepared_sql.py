@@ -8,6 +8,8 @@ every other writer; bench/README.md records what each use measured.
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connection, connections
 
 
@@ -112,3 +114,41 @@ def execute_many(sql: str, params: list[list]) -> int:
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
         return cursor.rowcount
+
+
+def get_by_pk(model, pk):
+    """model.objects.filter(pk=pk).first(), without the query compiler (~0.3 ms a call).
+
+    Values go through the same converters the compiler applies (the backend's, then the
+    field's from_db_value), so the instance is the one the ORM would return.
+    """
+    db = backend()
+    sql, fields, converters = _select_by_pk(model, db.vendor)
+    with db.cursor() as cursor:
+        cursor.execute(sql, [model._meta.pk.get_db_prep_value(pk, db)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for (column, convert_all), value in zip(converters, row, strict=True):
+        for convert in convert_all:
+            value = convert(value, column, db)
+        values.append(value)
+    return model.from_db(db.alias, [field.attname for field in fields], values)
+
+
+@functools.cache
+def _select_by_pk(model, vendor: str) -> tuple[str, list, list]:
+    db = backend()
+    meta = model._meta
+    quote = db.ops.quote_name
+    fields = list(meta.concrete_fields)
+    columns = ", ".join(quote(field.column) for field in fields)
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
+    converters = []
+    for field in fields:
+        column = field.get_col(meta.db_table)
+        converters.append(
+            (column, db.ops.get_db_converters(column) + column.get_db_converters(db))
+        )
+    return sql, fields, converters

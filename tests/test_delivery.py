@@ -372,3 +372,19 @@ def test_deactivating_a_hook_stops_a_claim_that_is_being_sent(
     unclaimed = Match.objects.filter(delivery__isnull=True).order_by("id")
     assert [m.event_id for m in unclaimed] == [e.pk for e in events[1:]]
     assert DeliveryAttempt.objects.filter(delivery__kind=Delivery.Kind.EVENTS).count() == 1
+
+
+def test_the_prepared_hook_read_returns_what_the_orm_returns(verified_hook):
+    from hooks.prepared_sql import get_by_pk
+
+    EventHook.objects.filter(pk=verified_hook["id"]).update(
+        failing_since=timezone.now(), filters={"user.lifecycle.create": "true"}
+    )
+    fast, orm = get_by_pk(EventHook, verified_hook["id"]), EventHook.objects.get(
+        pk=verified_hook["id"]
+    )
+    fields = [f.attname for f in EventHook._meta.concrete_fields]
+    assert [getattr(fast, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert fast.failing_since.tzinfo is not None and fast.event_types == orm.event_types
+    assert fast._state.adding is False
+    assert get_by_pk(EventHook, "whoMissing") is None
