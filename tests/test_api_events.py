@@ -104,6 +104,45 @@ def test_logs_filter_operators_and_keyword_search(api):
     assert uuids_for(q="Sales session") == ["user.session.end"]
 
 
+def test_an_event_type_filter_reads_only_that_types_rows(api):
+    """`eventType eq` / `sw` become SQL on the indexed column; the rest stays exact."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    publish(api, [{"eventType": "user.session.start", "uuid": f"s{i:02d}"} for i in range(30)])
+    publish(api, [{"eventType": "user.session.end", "uuid": f"e{i:02d}"} for i in range(3)])
+    with CaptureQueriesContext(connection) as queries:
+        page = api.get("/api/v1/logs", {"limit": 2, "filter": 'eventType eq "user.session.end"'})
+    assert [e["uuid"] for e in page.json()] == ["e00", "e01"]
+    [read] = [q["sql"] for q in queries.captured_queries if "hooks_event" in q["sql"]]
+    assert "event_type" in read.split("WHERE", 1)[1]
+    rest = api.get(re.search(r'<([^>]+)>; rel="next"', page["Link"]).group(1))
+    assert [e["uuid"] for e in rest.json()] == ["e02"]
+    # SQLite's LIKE ignores case: the exact test still applies after the narrowing.
+    upper = api.get("/api/v1/logs", {"filter": 'eventType sw "USER.SESSION"'})
+    assert upper.json() == []
+    mixed = api.get(
+        "/api/v1/logs", {"filter": '(eventType eq "user.session.end" or eventType sw "x") '
+                                   'and not actor.id eq "00uNOBODY"'}
+    )  # fmt: skip
+    assert [e["uuid"] for e in mixed.json()] == ["e00", "e01", "e02"]
+
+
+def test_only_conditions_every_match_meets_narrow_the_query():
+    from django.db.models import Q
+
+    from hooks.log_query import compile_filter
+
+    assert compile_filter('eventType eq "a"').narrowing == Q(event_type="a")
+    assert compile_filter('eventType eq "a" and actor.id eq "b"').narrowing == Q(event_type="a")
+    assert compile_filter('eventType eq "a" or eventType sw "b"').narrowing == (
+        Q(event_type="a") | Q(event_type__startswith="b")
+    )
+    for unnarrowed in ('eventType eq "a" or actor.id eq "b"', 'not eventType eq "a"',
+                       'eventType ne "a"', 'eventType co "a"', 'actor.id eq "b"'):  # fmt: skip
+        assert compile_filter(unnarrowed).narrowing is None, unnarrowed
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

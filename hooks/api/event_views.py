@@ -107,14 +107,17 @@ class SystemLog(APIView):
         if order not in ("ASCENDING", "DESCENDING"):
             raise validation_error("sortOrder", ["sortOrder: must be ASCENDING or DESCENDING"])
         predicates = []
+        rows = Event.objects.filter(published__gte=since, published__lt=until)
         try:
             if request.query_params.get("filter"):
-                predicates.append(compile_filter(request.query_params["filter"]))
+                clause = compile_filter(request.query_params["filter"])
+                predicates.append(clause.predicate)
+                if clause.narrowing is not None:
+                    rows = rows.filter(clause.narrowing)  # e.g. the event_type index
         except LogQueryError as error:
             raise validation_error("filter", [f"filter: {error}"]) from None
         if request.query_params.get("q"):
             predicates.append(keyword_predicate(request.query_params["q"]))
-        rows = Event.objects.filter(published__gte=since, published__lt=until)
         descending = order == "DESCENDING"
         if request.query_params.get("after"):
             try:
