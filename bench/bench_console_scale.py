@@ -1,5 +1,6 @@
 """Console scale benchmark: the hook list, a hook's delivery log and the API's delivery list
-with 1,000,000 deliveries (and as many attempts) stored.
+with 1,000,000 deliveries (and as many attempts) stored, and the System Log API with as many
+events (100 of them of a rare type) filtered by event type.
 
 Creates a throwaway database (a temp SQLite file, or a new database on the PostgreSQL server
 of DATABASE_URL), migrates it in a subprocess, bulk-loads deliveries with SQL
@@ -26,7 +27,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -38,6 +39,7 @@ DEFAULT_PG = "postgres://hooks:hooks@127.0.0.1:5432/hooks"
 HOOKS = 10  # the first hook holds half of the deliveries: its log is the deep one
 CHUNK = 100_000
 GOAL_MS = 100.0
+RARE_EVENTS, RARE_TYPE, RARE_ACTOR = 100, "user.session.end", "00uRARE"
 
 
 # --- a throwaway database -----------------------------------------------------------------
@@ -280,7 +282,7 @@ def scenarios(hooks: list[str]) -> dict[str, Callable[[], object]]:
     from django.db import connection
     from django.test import Client
 
-    from hooks.models import Delivery, EventHook
+    from hooks.models import Delivery, Event, EventHook
     from hooks.selectors import deliveries_page, encode_cursor
     from hooks.tokens import token_create
 
@@ -301,6 +303,8 @@ def scenarios(hooks: list[str]) -> dict[str, Callable[[], object]]:
             cursor.execute("SELECT 1")
             cursor.fetchone()
 
+    since = Event.objects.order_by("published").first().published.isoformat()
+    rare, scan = f'eventType eq "{RARE_TYPE}"', f'actor.id eq "{RARE_ACTOR}"'
     log = f"/eventhooks/{big.id}/deliveries"
     api_list = f"/api/v1/eventHooks/{big.id}/deliveries"
     return {
@@ -317,7 +321,27 @@ def scenarios(hooks: list[str]) -> dict[str, Callable[[], object]]:
         "selector: deliveries_page, page 1": lambda: deliveries_page(hook=big, limit=50),
         "selector: deliveries_page, deep": lambda: deliveries_page(hook=big, after=deep, limit=50),
         "GET /metrics (whole database)": get(console, "/metrics"),
+        f"api: System Log, eventType eq (the {RARE_EVENTS} rare)": get(
+            api, f"/api/v1/logs?{urlencode({'since': since, 'limit': 100, 'filter': rare})}"
+        ),
+        "baseline: System Log scan, actor.id eq (same 100)": get(
+            api, f"/api/v1/logs?{urlencode({'since': since, 'limit': 100, 'filter': scan})}"
+        ),
     }
+
+
+def add_rare_events(count: int) -> None:
+    """`count` events of a type nothing else has, spread over the loaded period."""
+    from hooks.models import Event
+
+    first, last = Event.objects.order_by("id").first(), Event.objects.order_by("id").last()
+    step = (last.published - first.published) / count
+    Event.objects.bulk_create(
+        Event(uuid=f"rare-{i}", published=first.published + step * i, event_type=RARE_TYPE,
+              actor_id=RARE_ACTOR, data={"uuid": f"rare-{i}", "eventType": RARE_TYPE,
+                                        "actor": {"id": RARE_ACTOR}})
+        for i in range(count)
+    )  # fmt: skip
 
 
 def report(results: dict[str, list[float]], baselines: tuple[str, str]) -> None:
@@ -356,17 +380,21 @@ def main() -> None:
         )
         print("Console scale benchmark: " + "; ".join(f"{k} {v}" for k, v in facts.items()))
         started = time.perf_counter()
-        hooks = bulk_load(rows)
+        hooks = bulk_load(rows, with_events=True)
+        add_rare_events(RARE_EVENTS)
         took = time.perf_counter() - started
         print(
-            f"loaded {rows:,} deliveries + {rows:,} attempts in {took:.1f} s "
-            f"({rows / took:,.0f} deliveries/s)"
+            f"loaded {rows:,} deliveries + {rows:,} attempts + {rows + RARE_EVENTS:,} events "
+            f"in {took:.1f} s ({rows / took:,.0f} deliveries/s)"
         )
         calls = scenarios(hooks)
-        results = {
-            name: timed(call, 200 if name.startswith("baseline: SELECT") else args.requests)
-            for name, call in calls.items()
-        }
+        results = {}
+        for name, call in calls.items():
+            if name.startswith("baseline: System Log scan"):
+                results[name] = timed(call, 3, warmup=0)  # seconds per request: a few suffice
+            else:
+                count = 200 if name.startswith("baseline: SELECT") else args.requests
+                results[name] = timed(call, count)
         report(results, ("baseline: SELECT 1", "baseline: GET /healthz"))
 
 
