@@ -97,6 +97,16 @@ LOCAL_NAMES = {"localhost", "testserver", "127.0.0.1", "::1", "ip6-localhost"}
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_counts():
+    """The API rate limit keeps a little per-process state next to its rows (which each
+    test's database starts without): start every test from none."""
+    from hooks.api import throttling
+
+    throttling._pending.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def no_dns_beyond_this_machine(monkeypatch):
     """Tests never resolve outside names: a hook at https://receiver.example.com stays local."""
     import ipaddress

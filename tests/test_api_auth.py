@@ -10,6 +10,18 @@ from hooks.tokens import token_create, token_revoke
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def one_minute(monkeypatch):
+    """Every request of a test falls in one rate-limit window (no minute boundary between)."""
+    import time
+    from types import SimpleNamespace
+
+    from hooks.api import throttling
+
+    middle = (time.time() // 60) * 60 + 30
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=lambda: middle))
+
+
 def client_with(header: str | None) -> APIClient:
     client = APIClient()
     if header is not None:
@@ -92,23 +104,37 @@ def test_the_rate_limit_is_per_token(admin_user, settings):
 
 
 def test_the_rate_limit_is_one_count_shared_by_every_web_process(api, settings):
-    """The count lives in the database, not in a process's memory: a request served by
-    another gunicorn worker (simulated by counting outside this client) uses the same budget."""
-    from hooks.api.throttling import WINDOW_SECONDS, count_request
+    """The count lives in the database, not in a process's memory: requests served by
+    other gunicorn workers (simulated by adding to the shared row) use the same budget."""
+    from hooks.api.throttling import WINDOW_SECONDS, add_requests, forget_old_counters
     from hooks.models import RateCounter
 
-    settings.HOOKS_API_RATE_LIMIT = 3
+    settings.HOOKS_API_RATE_LIMIT = 3  # a small limit: every request is written at once
     assert api.get("/api/v1/eventHooks").status_code == 200
     [counter] = RateCounter.objects.all()
     assert counter.caller.startswith("token:") and counter.used == 1
-    count_request(counter.caller, counter.minute)  # another process's request
-    count_request(counter.caller, counter.minute)
+    add_requests(counter.caller, counter.minute, 2)  # two requests in another process
     limited = api.get("/api/v1/eventHooks")
     assert limited.status_code == 429
     assert limited["X-Rate-Limit-Remaining"] == "0"
-    # A new minute starts from one again, and the sweeper forgets finished minutes.
-    assert count_request(counter.caller, counter.minute + 1) == 1
-    from hooks.api.throttling import forget_old_counters
-
+    # A new minute starts again, and the sweeper forgets finished minutes.
+    assert add_requests(counter.caller, counter.minute + 1, 1) == 1
     assert forget_old_counters(now=(counter.minute + 2) * WINDOW_SECONDS) == 1
     assert not RateCounter.objects.exists()
+
+
+def test_a_large_limit_is_written_to_the_shared_count_every_1_percent(api, settings):
+    from hooks.models import RateCounter
+
+    settings.HOOKS_API_RATE_LIMIT = 1000  # written every 10 requests
+    remaining = [int(api.get("/api/v1/eventHooks")["X-Rate-Limit-Remaining"]) for _ in range(9)]
+    assert remaining == list(range(999, 990, -1))
+    assert not RateCounter.objects.exists()  # nine requests: nothing written yet
+    api.get("/api/v1/eventHooks")
+    [counter] = RateCounter.objects.all()
+    assert counter.used == 10
+    # Another process's 500 requests show from this process's next write on.
+    RateCounter.objects.filter(pk=counter.pk).update(used=510)
+    for _ in range(10):
+        last = api.get("/api/v1/eventHooks")
+    assert int(last["X-Rate-Limit-Remaining"]) == 1000 - 520
