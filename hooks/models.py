@@ -140,8 +140,11 @@ class Event(models.Model):
     class Meta:
         ordering = ["-published", "-id"]
         indexes = [
-            # Preview and backtest: "the newest events of this type".
-            models.Index(fields=["event_type", "-published"], name="event_type_published_idx"),
+            # "This type's events by time", in either direction: preview, backtest, and the
+            # System Log filtered by eventType. With `id` the index gives the full order, so
+            # SQLite's planner no longer prefers the plain `published` index and walks every
+            # event in the window (measured: 161 -> ~7 ms for 100 of 1,000,000 events).
+            models.Index(fields=["event_type", "published", "id"], name="event_type_time_idx"),
         ]
 
     def __str__(self) -> str:
