@@ -148,7 +148,5 @@ def _select_by_pk(model, vendor: str) -> tuple[str, list, list]:
     converters = []
     for field in fields:
         column = field.get_col(meta.db_table)
-        converters.append(
-            (column, db.ops.get_db_converters(column) + column.get_db_converters(db))
-        )
+        converters.append((column, db.ops.get_db_converters(column) + column.get_db_converters(db)))
     return sql, fields, converters
