@@ -55,9 +55,9 @@ def deliver_hook(hook_id: str) -> int:
         group, more = claims.claim_deliveries(endpoint, deliveries=settings.HOOKS_CLAIM_DELIVERIES)
         if not group:
             return sent
-        delivered, healthy = _send_claimed(group, endpoint)
+        delivered, healthy, released = _send_claimed(group, endpoint)
         sent += delivered
-        if not (healthy and more):
+        if not healthy or not (more or released):
             # Matches committed after this claim have their own task (publishing
             # enqueues one after every commit).
             return sent
@@ -68,9 +68,10 @@ def deliver_hook(hook_id: str) -> int:
 STATE_CHECK_SECONDS = 0.5
 
 
-def _send_claimed(group: list[claims.Claimed], endpoint: Endpoint) -> tuple[int, bool]:
-    """Send a claim's deliveries in order; return how many were sent and whether all
-    succeeded. Successes are recorded together, in one transaction after the last.
+def _send_claimed(group: list[claims.Claimed], endpoint: Endpoint) -> tuple[int, bool, bool]:
+    """Send a claim's deliveries in order; return how many were sent, whether the hook is
+    still healthy and whether unsent ones went back to the outbox. Successes are recorded
+    together, in one transaction after the last.
 
     A failure ends the claim: what was sent is recorded, the rest is released back to
     the outbox, and the failed delivery takes the usual path (Okta's immediate retry,
@@ -96,19 +97,21 @@ def _send_claimed(group: list[claims.Claimed], endpoint: Endpoint) -> tuple[int,
         result = transport.send(url=endpoint.url, body=item.body, headers=item.headers)
         if not result.ok:
             _record_successes(done)
-            claims.release(group[index + 1 :])
+            unsent = group[index + 1 :]
+            claims.release(unsent)
+            # Okta's immediate retry may succeed: then the hook goes on with what was given back.
             succeeded = send_delivery(
                 item.delivery, hook=hook, endpoint=endpoint, sent=(item.attempt, result)
             )
-            return index + 1, succeeded
+            return index + 1, succeeded, bool(unsent)
         done.append((item, result))
     _record_successes(done)
     record_success(hook)
-    return len(group), True
+    return len(group), True, False
 
 
 def _end_early(done: list, unsent: list[claims.Claimed], hook: EventHook, *,
-               another_turn: bool) -> tuple[int, bool]:  # fmt: skip
+               another_turn: bool) -> tuple[int, bool, bool]:  # fmt: skip
     """Record what a claim sent and give the rest back to the outbox."""
     _record_successes(done)
     claims.release(unsent)
@@ -118,7 +121,7 @@ def _end_early(done: list, unsent: list[claims.Claimed], hook: EventHook, *,
         from hooks.dispatch import enqueue_hook_deliveries
 
         enqueue_hook_deliveries([hook.id])
-    return len(done), False
+    return len(done), False, True
 
 
 def retry_delivery(delivery_id: int) -> bool:

@@ -388,3 +388,19 @@ def test_the_prepared_hook_read_returns_what_the_orm_returns(verified_hook):
     assert fast.failing_since.tzinfo is not None and fast.event_types == orm.event_types
     assert fast._state.adding is False
     assert get_by_pk(EventHook, "whoMissing") is None
+
+
+def test_after_a_successful_immediate_retry_the_rest_of_the_claim_goes_out_at_once(
+    verified_hook, receiver, settings
+):
+    settings.HOOKS_MAX_BATCH = 1
+    settings.HOOKS_CLAIM_DELIVERIES = 10  # one claim holds all five: none "more" queued
+    receiver.set_behaviour(status=[200, 200, 503, 200])
+    events = publish(5)
+    # The third failed once, its immediate retry succeeded, and the two given back to the
+    # outbox went out in the same task (not a minute later by the sweeper).
+    assert {e["uuid"] for e in receiver.events()} == {e.uuid for e in events}
+    assert len(receiver.requests) == 6
+    statuses = Delivery.objects.filter(kind=Delivery.Kind.EVENTS).values_list("status", flat=True)
+    assert sorted(statuses) == ["SUCCEEDED"] * 5
+    assert not Match.objects.filter(delivery__isnull=True).exists()
