@@ -26,6 +26,11 @@ from hooks.models import Delivery, DeliveryAttempt, EventHook
 logger = logging.getLogger(__name__)
 
 
+# While a task sends, the hook is read again at most this often: a deactivation stops the
+# sending, and a rotated secret or a new URI takes effect, within about this long.
+STATE_CHECK_SECONDS = 0.5
+
+
 def _hook_is_backing_off(hook: EventHook) -> bool:
     """True while a failing hook waits for a retry: new events then wait in the outbox,
     so that a dead endpoint costs one request per retry step, not one per batch."""
@@ -48,9 +53,16 @@ def deliver_hook(hook_id: str) -> int:
     hook = prepared_sql.get_by_pk(EventHook, hook_id)  # once per task: no ORM compile
     if hook is None or not hook.is_deliverable or _hook_is_backing_off(hook):
         return 0
-    endpoint = Endpoint.of(hook)
+    endpoint, read_at = Endpoint.of(hook), time.monotonic()
     sent = 0
     while True:
+        if time.monotonic() - read_at >= STATE_CHECK_SECONDS:
+            # A long task (a backlog) follows changes to the hook: a rotated signing
+            # secret, a new URI or headers take effect within about this long.
+            hook = prepared_sql.get_by_pk(EventHook, hook_id)
+            if hook is None or not hook.is_deliverable:
+                return sent
+            endpoint, read_at = Endpoint.of(hook), time.monotonic()
         # Nothing is claimed once the hook is deactivated or unverified: that ends the loop.
         group, more = claims.claim_deliveries(endpoint, deliveries=settings.HOOKS_CLAIM_DELIVERIES)
         if not group:
@@ -61,11 +73,6 @@ def deliver_hook(hook_id: str) -> int:
             # Matches committed after this claim have their own task (publishing
             # enqueues one after every commit).
             return sent
-
-
-# While a claim is being sent the hook's state is read again at most this often, so that a
-# deactivation stops the sending within about this long rather than after a whole claim.
-STATE_CHECK_SECONDS = 0.5
 
 
 def _send_claimed(group: list[claims.Claimed], endpoint: Endpoint) -> tuple[int, bool, bool]:

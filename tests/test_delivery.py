@@ -404,3 +404,34 @@ def test_after_a_successful_immediate_retry_the_rest_of_the_claim_goes_out_at_on
     statuses = Delivery.objects.filter(kind=Delivery.Kind.EVENTS).values_list("status", flat=True)
     assert sorted(statuses) == ["SUCCEEDED"] * 5
     assert not Match.objects.filter(delivery__isnull=True).exists()
+
+
+def test_a_long_task_signs_with_a_secret_rotated_while_it_runs(
+    api, verified_hook, receiver, settings, monkeypatch
+):
+    from django.db import connection
+
+    import hooks.delivery
+    from hooks.services import SYSTEM, hook_rotate_signing_secret
+
+    settings.HOOKS_MAX_BATCH = 1
+    settings.HOOKS_CLAIM_DELIVERIES = 1  # one delivery per claim: the hook is re-read between
+    monkeypatch.setattr(hooks.delivery, "STATE_CHECK_SECONDS", 0)
+    rotated = []
+
+    def rotate_on_first_request(request) -> int:
+        if not rotated:
+            try:
+                hook = EventHook.objects.get(pk=verified_hook["id"])
+                rotated.append(hook_rotate_signing_secret(hook=hook, actor=SYSTEM)[1])
+            finally:
+                connection.close()  # this runs in the receiver's thread
+        return 200
+
+    receiver.set_behaviour(status=rotate_on_first_request)
+    publish(3)
+    first, *later = receiver.requests
+    assert len(first.header("webhook-signature").split(" ")) == 1
+    for request in later:  # both secrets sign during the grace period
+        Webhook(rotated[0]).verify(request.body, dict(request.headers))
+        Webhook(verified_hook["signingSecret"]).verify(request.body, dict(request.headers))
