@@ -90,6 +90,7 @@ def test_logs_filter_operators_and_keyword_search(api):
              "target": [{"id": "00gSALES", "type": "UserGroup", "displayName": "Sales"}]},
         ],
     )  # fmt: skip
+
     def uuids_for(**params):
         return [e["eventType"] for e in api.get("/api/v1/logs", params).json()]
 
@@ -146,7 +147,7 @@ def test_only_conditions_every_match_meets_narrow_the_query():
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"filter": 'eventType eq'}, "filter"),
+        ({"filter": "eventType eq"}, "filter"),
         ({"filter": 'eventType like "x"'}, "filter"),
         ({"since": "not-a-time"}, "since"),
         ({"limit": "0"}, "limit"),

@@ -23,6 +23,7 @@ def test_chromium_is_installed():
     """.ci/run installs Debian's chromium; without it the browser tests must fail, not skip."""
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
 
+
 AUTH_SECRET = "Bearer br0wser-SECRET-2718"
 FILTER_VALUE = "ops@example.com"
 

@@ -380,8 +380,9 @@ def test_the_prepared_hook_read_returns_what_the_orm_returns(verified_hook):
     EventHook.objects.filter(pk=verified_hook["id"]).update(
         failing_since=timezone.now(), filters={"user.lifecycle.create": "true"}
     )
-    fast, orm = get_by_pk(EventHook, verified_hook["id"]), EventHook.objects.get(
-        pk=verified_hook["id"]
+    fast, orm = (
+        get_by_pk(EventHook, verified_hook["id"]),
+        EventHook.objects.get(pk=verified_hook["id"]),
     )
     fields = [f.attname for f in EventHook._meta.concrete_fields]
     assert [getattr(fast, f) for f in fields] == [getattr(orm, f) for f in fields]

@@ -29,10 +29,18 @@ BASE: dict[str, Any] = {
     },
     "outcome": {"result": "SUCCESS", "reason": None},
     "target": [
-        {"id": "00ub0oNGTSWTBKOLGLNR", "type": "User", "alternateId": "jane@company.com",
-         "displayName": "Jane Doe"},
-        {"id": "00gsnc3qy7Uy6JZfy0h7", "type": "UserGroup", "alternateId": "unknown",
-         "displayName": "Sales"},
+        {
+            "id": "00ub0oNGTSWTBKOLGLNR",
+            "type": "User",
+            "alternateId": "jane@company.com",
+            "displayName": "Jane Doe",
+        },
+        {
+            "id": "00gsnc3qy7Uy6JZfy0h7",
+            "type": "UserGroup",
+            "alternateId": "unknown",
+            "displayName": "Sales",
+        },
     ],
     "debugContext": {"debugData": {"requestId": "Y1sXa@8vOlpHIjVZDhPdTwAABVs"}},
 }
@@ -50,8 +58,12 @@ def group(name: str, group_id: str = "00gsnc3qy7Uy6JZfy0h7") -> dict[str, Any]:
 
 
 def app(alternate_id: str, app_id: str = "0oa1gjh63g214q0Hq0g4") -> dict[str, Any]:
-    return {"id": app_id, "type": "AppInstance", "alternateId": alternate_id,
-            "displayName": alternate_id}
+    return {
+        "id": app_id,
+        "type": "AppInstance",
+        "alternateId": alternate_id,
+        "displayName": alternate_id,
+    }
 
 
 USER = {"id": "00usnkgbd0FFDxYaj0h7", "type": "User", "alternateId": "jane@company.com"}

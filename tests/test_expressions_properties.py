@@ -42,8 +42,10 @@ scalars = (
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(FIELDS + ROOT_FIELDS), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(FIELDS + ROOT_FIELDS), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 realistic_events = st.fixed_dictionaries(
@@ -163,10 +165,60 @@ valid_expressions = conditions(3, False)
 # -- token soup ---------------------------------------------------------------------------
 
 TOKENS = [
-    "event", ".", ".?[", "?.", "[", "]", "(", ")", ",", "eq", "ne", "==", "!=", ">", ">=", "<",
-    "<=", "&&", "||", "!", "AND", "OR", "and", "or", "'x'", '"y"', "'", '"', "\\", "1", "-2.5",
-    "1e999", "true", "false", "null", "#this", "#", "String", "Arrays", "len", "contains",
-    "size", "type", "target", "debugData", "=", "&", "|", "?", "‘", "\u00a0", "\n", "$", "é",
+    "event",
+    ".",
+    ".?[",
+    "?.",
+    "[",
+    "]",
+    "(",
+    ")",
+    ",",
+    "eq",
+    "ne",
+    "==",
+    "!=",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "&&",
+    "||",
+    "!",
+    "AND",
+    "OR",
+    "and",
+    "or",
+    "'x'",
+    '"y"',
+    "'",
+    '"',
+    "\\",
+    "1",
+    "-2.5",
+    "1e999",
+    "true",
+    "false",
+    "null",
+    "#this",
+    "#",
+    "String",
+    "Arrays",
+    "len",
+    "contains",
+    "size",
+    "type",
+    "target",
+    "debugData",
+    "=",
+    "&",
+    "|",
+    "?",
+    "‘",
+    "\u00a0",
+    "\n",
+    "$",
+    "é",
 ]
 token_soups = st.lists(
     st.tuples(st.sampled_from(TOKENS), st.sampled_from(["", " "])), max_size=25

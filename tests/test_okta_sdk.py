@@ -73,9 +73,7 @@ def test_the_full_lifecycle_runs_through_the_unmodified_sdk(okta_client_factory,
             listed, _, err = await client.list_event_hooks()
             assert err is None and listed == []
 
-            created, _, err = await client.create_event_hook(
-                new_hook("sdk hook", uri=receiver.url)
-            )
+            created, _, err = await client.create_event_hook(new_hook("sdk hook", uri=receiver.url))
             assert err is None, err
             assert created.id.startswith("who") and len(created.id) == 20
             assert created.status == "ACTIVE"
