@@ -70,7 +70,7 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
                 request_headers=endpoint.stored_headers(headers),
             )  # fmt: skip
             claimed.append(Claimed(delivery, attempt, body, headers))
-        prepared_sql.insert_many([c.delivery for c in claimed])
+        prepared_sql.insert_many([c.delivery for c in claimed], key="event_id")
         owner = {row[0]: claimed[index // per_delivery].delivery.pk
                  for index, row in enumerate(rows)}  # fmt: skip
         if _claim_matches(owner) != len(rows):
@@ -80,7 +80,7 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
             return [], False
         for c in claimed:
             c.attempt.delivery_id = c.delivery.pk
-        prepared_sql.insert_many([c.attempt for c in claimed])
+        prepared_sql.insert_many([c.attempt for c in claimed], key="delivery")
     return claimed, len(rows) == capacity
 
 

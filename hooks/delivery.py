@@ -50,7 +50,7 @@ def deliver_hook(hook_id: str) -> int:
     goes back to the outbox and waits there, so one failing endpoint never keeps a
     worker busy for long.
     """
-    hook = prepared_sql.get_by_pk(EventHook, hook_id)  # once per task: no ORM compile
+    hook = prepared_sql.get_by_pk(EventHook, hook_id)  # a prepared read: no ORM compile
     if hook is None or not hook.is_deliverable or _hook_is_backing_off(hook):
         return 0
     endpoint, read_at = Endpoint.of(hook), time.monotonic()
@@ -251,7 +251,7 @@ def _new_attempt(
     count = prepared_sql.update(Delivery, delivery.pk, attempt_count=delivery.attempt_count,
                                 lease_expires_at=claims.lease())  # fmt: skip
     with transaction.atomic():  # prepared first: the write lock is held for two statements
-        prepared_sql.insert_many([row], values)
+        prepared_sql.insert_many([row], values, key="delivery")
         prepared_sql.execute(count)
     return row, transport.send(url=endpoint.url, body=body, headers=headers)
 

@@ -42,11 +42,16 @@ def insert_values(obj, db=None) -> list:
             for field in _insert_fields(type(obj))]  # fmt: skip
 
 
-def insert_many(objs: list, values: list[list] | None = None) -> None:
-    """Save new `objs` of one model (prepared values may be given) and set their primary keys.
+def insert_many(
+    objs: list, values: list | None = None, *, key: str, names: tuple[str, ...] | None = None
+) -> None:
+    """Save new `objs` of one model and set their primary keys.
 
-    One multi-row INSERT ... RETURNING where the database can (SQLite >= 3.35, PostgreSQL;
-    rows come back in the order given, which bulk_create relies on too), otherwise save().
+    `names` are the fields written (default: every concrete field but the primary key) and
+    `values` their prepared values per object (default: prepared here). One multi-row
+    INSERT ... RETURNING where the database can (SQLite >= 3.35, PostgreSQL), otherwise
+    save() one by one. RETURNING rows may come back in any order, so each is matched to
+    its object by `key`, a field whose value is unique among `objs`.
     """
     if not objs:
         return
@@ -57,24 +62,26 @@ def insert_many(objs: list, values: list[list] | None = None) -> None:
         return
     model = type(objs[0])
     meta = model._meta
-    fields = _insert_fields(model)
-    values = values if values is not None else [insert_values(obj, db) for obj in objs]
+    fields = [meta.get_field(name) for name in names] if names else _insert_fields(model)
+    if values is None:
+        values = [[field.get_db_prep_save(field.pre_save(obj, add=True), db) for field in fields]
+                  for obj in objs]  # fmt: skip
+    position = [field.name for field in fields].index(meta.get_field(key).name)
     quote = db.ops.quote_name
     per_statement = max(1, (db.features.max_query_params or 30_000) // len(fields))
     head = insert_head(model, tuple(field.name for field in fields))
+    returning = f"RETURNING {quote(meta.get_field(key).column)}, {quote(meta.pk.column)}"
     row_marks = f"({', '.join(['%s'] * len(fields))})"
+    pks: dict = {}
     with db.cursor() as cursor:
         for start in range(0, len(objs), per_statement):
             chunk = values[start : start + per_statement]
             marks = ", ".join([row_marks] * len(chunk))
-            cursor.execute(
-                f"{head} VALUES {marks} RETURNING {quote(meta.pk.column)}",
-                [value for row in chunk for value in row],
-            )
-            for obj, (pk,) in zip(objs[start : start + per_statement], cursor.fetchall(),
-                                  strict=True):  # fmt: skip
-                obj.pk = pk
-    for obj in objs:
+            cursor.execute(f"{head} VALUES {marks} {returning}",
+                           [value for row in chunk for value in row])  # fmt: skip
+            pks.update(cursor.fetchall())
+    for obj, row in zip(objs, values, strict=True):
+        obj.pk = pks[row[position]]
         obj._state.adding = False
         obj._state.db = db.alias
 

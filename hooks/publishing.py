@@ -24,7 +24,7 @@ from hooks.log_events import (
     target_for_hook,
 )
 from hooks.models import Event, EventHook, EventType, Match
-from hooks.prepared_sql import insert_head, insert_sql
+from hooks.prepared_sql import insert_many, insert_sql
 
 logger = logging.getLogger(__name__)
 
@@ -117,11 +117,11 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
         for event_uuid, log_event in unique.items()
         if event_uuid not in existing
     ]
-    insert = _prepared_insert(rows)
+    values = _prepared_values(rows)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                stored = _insert_events(insert, rows)
+                stored = _insert_events(values, rows)
         except IntegrityError:
             # A concurrent publish stored some of the same uuids: fall back to one by one.
             stored = []
@@ -140,8 +140,8 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
 _EVENT_COLUMNS = ("uuid", "published", "event_type", "actor_id", "severity", "data", "created_at")
 
 
-def _prepared_insert(rows: list[Event]) -> tuple[str, list[tuple]]:
-    """Return the INSERT for `rows` and its database values, prepared as bulk_create
+def _prepared_values(rows: list[Event]) -> list[tuple]:
+    """Return the database values of `rows` (_EVENT_COLUMNS), prepared as bulk_create
     prepares them (Field.get_db_prep_save) but before the transaction begins: on SQLite the
     transaction holds the write lock, and this preparation is most of bulk_create's time."""
     db = connections[connection.alias]  # the backend itself, not the per-access proxy
@@ -161,39 +161,13 @@ def _prepared_insert(rows: list[Event]) -> tuple[str, list[tuple]]:
         )
         for row in rows
     ]
-    return insert_sql(Event, _EVENT_COLUMNS), values
+    return values
 
 
-def _insert_events(insert: tuple[str, list[tuple]], rows: list[Event]) -> list[Event]:
-    """Run the prepared INSERT and give each row its primary key; return the rows."""
-    sql, values = insert
-    if not rows:
-        return []
-    db = connections[connection.alias]
-    if db.features.can_return_rows_from_bulk_insert:
-        # One multi-row INSERT ... RETURNING (SQLite >= 3.35, PostgreSQL) instead of an
-        # INSERT per row and a SELECT of the new ids: less time under the write lock.
-        quote = db.ops.quote_name
-        width = len(_EVENT_COLUMNS)
-        per_statement = max(1, (db.features.max_query_params or 30_000) // width)
-        head = insert_head(Event, _EVENT_COLUMNS)
-        returning = f"RETURNING {quote('uuid')}, {quote('id')}"
-        ids: dict[str, int] = {}
-        with db.cursor() as cursor:
-            for start in range(0, len(values), per_statement):
-                chunk = values[start : start + per_statement]
-                marks = ", ".join([f"({', '.join(['%s'] * width)})"] * len(chunk))
-                cursor.execute(f"{head} VALUES {marks} {returning}", [v for r in chunk for v in r])
-                ids.update(cursor.fetchall())  # rows come back in no particular order
-    else:
-        with db.cursor() as cursor:
-            cursor.executemany(sql, values)
-        uuids = [row.uuid for row in rows]
-        ids = dict(Event.objects.filter(uuid__in=uuids).values_list("uuid", "id"))
-    for row in rows:
-        row.pk = ids[row.uuid]
-        row._state.adding = False
-        row._state.db = db.alias
+def _insert_events(values: list[tuple], rows: list[Event]) -> list[Event]:
+    """Insert `rows` with their prepared values (one multi-row INSERT ... RETURNING where the
+    database can: less time under the write lock), giving each its primary key."""
+    insert_many(rows, values, key="uuid", names=_EVENT_COLUMNS)
     return rows
 
 

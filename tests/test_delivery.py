@@ -436,3 +436,31 @@ def test_a_long_task_signs_with_a_secret_rotated_while_it_runs(
     for request in later:  # both secrets sign during the grace period
         Webhook(rotated[0]).verify(request.body, dict(request.headers))
         Webhook(verified_hook["signingSecret"]).verify(request.body, dict(request.headers))
+
+
+def test_without_insert_returning_rows_are_saved_one_by_one(
+    verified_hook, receiver, settings, monkeypatch
+):
+    """SQLite before 3.35 has no INSERT ... RETURNING: the same results, one save() a row."""
+    from django.db import connection
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    settings.HOOKS_MAX_BATCH = 1
+    events = publish(3)
+    assert all(e.pk for e in events)
+    assert [r.json["data"]["events"][0]["uuid"] for r in receiver.requests] == [
+        e.uuid for e in events
+    ]
+    attempts = DeliveryAttempt.objects.filter(delivery__kind=Delivery.Kind.EVENTS)
+    assert sorted(attempts.values_list("outcome", flat=True)) == ["SUCCESS"] * 3
+
+
+def test_returned_keys_are_matched_by_value_not_by_order(verified_hook):
+    from hooks.prepared_sql import insert_many
+
+    rows = [Event(uuid=f"k-{i}", published=timezone.now(), event_type="user.lifecycle.create",
+                  data={"n": i}) for i in range(5)]  # fmt: skip
+    insert_many(rows, key="uuid")
+    assert {row.uuid: row.pk for row in rows} == dict(
+        Event.objects.filter(uuid__startswith="k-").values_list("uuid", "id")
+    )
