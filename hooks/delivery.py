@@ -43,6 +43,29 @@ def _hook_is_backing_off(hook: EventHook) -> bool:
     )  # fmt: skip
 
 
+class _CurrentHook:
+    """A task's view of its hook and endpoint, read again at most every STATE_CHECK_SECONDS:
+    one mechanism for "stop once deactivated" and "follow a rotated secret or new URI"."""
+
+    def __init__(self, hook: EventHook):
+        self.endpoint, self.read_at = Endpoint.of(hook), time.monotonic()
+
+    @property
+    def hook(self) -> EventHook:
+        return self.endpoint.hook
+
+    def still_deliverable(self) -> bool:
+        """Re-read the hook when the last read is stale; False once it is gone or no
+        longer ACTIVE and VERIFIED."""
+        if time.monotonic() - self.read_at < STATE_CHECK_SECONDS:
+            return True
+        hook = prepared_sql.get_by_pk(EventHook, self.hook.pk)
+        if hook is None or not hook.is_deliverable:
+            return False
+        self.endpoint, self.read_at = Endpoint.of(hook), time.monotonic()
+        return True
+
+
 def deliver_hook(hook_id: str) -> int:
     """Deliver everything queued for one hook, claim after claim; return deliveries sent.
 
@@ -53,29 +76,25 @@ def deliver_hook(hook_id: str) -> int:
     hook = prepared_sql.get_by_pk(EventHook, hook_id)  # a prepared read: no ORM compile
     if hook is None or not hook.is_deliverable or _hook_is_backing_off(hook):
         return 0
-    endpoint, read_at = Endpoint.of(hook), time.monotonic()
+    current = _CurrentHook(hook)
     sent = 0
-    while True:
-        if time.monotonic() - read_at >= STATE_CHECK_SECONDS:
-            # A long task (a backlog) follows changes to the hook: a rotated signing
-            # secret, a new URI or headers take effect within about this long.
-            hook = prepared_sql.get_by_pk(EventHook, hook_id)
-            if hook is None or not hook.is_deliverable:
-                return sent
-            endpoint, read_at = Endpoint.of(hook), time.monotonic()
-        # Nothing is claimed once the hook is deactivated or unverified: that ends the loop.
-        group, more = claims.claim_deliveries(endpoint, deliveries=settings.HOOKS_CLAIM_DELIVERIES)
+    while current.still_deliverable():
+        # The claim itself also takes nothing once the hook is deactivated or unverified.
+        group, more = claims.claim_deliveries(
+            current.endpoint, deliveries=settings.HOOKS_CLAIM_DELIVERIES
+        )
         if not group:
             return sent
-        delivered, healthy, released = _send_claimed(group, endpoint)
+        delivered, healthy, released = _send_claimed(group, current)
         sent += delivered
         if not healthy or not (more or released):
             # Matches committed after this claim have their own task (publishing
             # enqueues one after every commit).
             return sent
+    return sent
 
 
-def _send_claimed(group: list[claims.Claimed], endpoint: Endpoint) -> tuple[int, bool, bool]:
+def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> tuple[int, bool, bool]:
     """Send a claim's deliveries in order; return how many were sent, whether the hook is
     still healthy and whether unsent ones went back to the outbox. Successes are recorded
     together, in one transaction after the last.
@@ -86,21 +105,14 @@ def _send_claimed(group: list[claims.Claimed], endpoint: Endpoint) -> tuple[int,
     VERIFIED, and when still sending after half its lease (a slow endpoint: the rest
     gets another turn, after other hooks' tasks).
     """
-    hook = endpoint.hook
-    checked = time.monotonic()
-    deadline = checked + settings.HOOKS_LEASE_SECONDS / 2
+    deadline = time.monotonic() + settings.HOOKS_LEASE_SECONDS / 2
     done: list[tuple[claims.Claimed, transport.DeliveryResult]] = []
     for index, item in enumerate(group):
-        now = time.monotonic()
-        if index and now - checked >= STATE_CHECK_SECONDS:
-            checked = now
-            if not EventHook.objects.filter(
-                pk=hook.pk, status=EventHook.Status.ACTIVE,
-                verification_status=EventHook.Verification.VERIFIED,
-            ).exists():  # fmt: skip
-                return _end_early(done, group[index:], hook, another_turn=False)
-        if index and now > deadline:
-            return _end_early(done, group[index:], hook, another_turn=True)
+        if index and not current.still_deliverable():
+            return _end_early(done, group[index:], current.hook, another_turn=False)
+        if index and time.monotonic() > deadline:
+            return _end_early(done, group[index:], current.hook, another_turn=True)
+        endpoint = current.endpoint
         result = transport.send(url=endpoint.url, body=item.body, headers=item.headers)
         if not result.ok:
             _record_successes(done)
@@ -108,12 +120,12 @@ def _send_claimed(group: list[claims.Claimed], endpoint: Endpoint) -> tuple[int,
             claims.release(unsent)
             # Okta's immediate retry may succeed: then the hook goes on with what was given back.
             succeeded = send_delivery(
-                item.delivery, hook=hook, endpoint=endpoint, sent=(item.attempt, result)
+                item.delivery, hook=endpoint.hook, endpoint=endpoint, sent=(item.attempt, result)
             )
             return index + 1, succeeded, bool(unsent)
         done.append((item, result))
     _record_successes(done)
-    record_success(hook)
+    record_success(current.hook)
     return len(group), True, False
 
 

@@ -1,7 +1,8 @@
 """What every request to one hook carries: its URL, headers, auth and signature.
 
-Worked out once per worker task rather than per request: the auth value and the
-signing secrets are encrypted at rest, and each read is a Fernet decryption.
+Worked out when a worker task starts and again every 0.5 s while it sends
+(hooks.delivery), not per request: the auth value and the signing secrets are
+encrypted at rest, and each read is a Fernet decryption.
 """
 
 from __future__ import annotations

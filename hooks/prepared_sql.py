@@ -35,11 +35,12 @@ def _insert_fields(model) -> list:
     return [field for field in meta.concrete_fields if field is not meta.pk]
 
 
-def insert_values(obj, db=None) -> list:
-    """obj's database values for every column but the primary key, as save() prepares them."""
+def insert_values(obj, db=None, fields: list | None = None) -> list:
+    """obj's database values for `fields` (default: every column but the primary key), as
+    save() prepares them."""
     db = db or backend()
     return [field.get_db_prep_save(field.pre_save(obj, add=True), db)
-            for field in _insert_fields(type(obj))]  # fmt: skip
+            for field in fields or _insert_fields(type(obj))]  # fmt: skip
 
 
 def insert_many(
@@ -64,8 +65,7 @@ def insert_many(
     meta = model._meta
     fields = [meta.get_field(name) for name in names] if names else _insert_fields(model)
     if values is None:
-        values = [[field.get_db_prep_save(field.pre_save(obj, add=True), db) for field in fields]
-                  for obj in objs]  # fmt: skip
+        values = [insert_values(obj, db, fields) for obj in objs]
     position = [field.name for field in fields].index(meta.get_field(key).name)
     quote = db.ops.quote_name
     per_statement = max(1, (db.features.max_query_params or 30_000) // len(fields))
