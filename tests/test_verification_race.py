@@ -83,9 +83,7 @@ def test_a_uri_changed_during_the_challenge_is_not_marked_verified(
     assert audit["outcome"] == {"result": "FAILURE", "reason": ENDPOINT_CHANGED}
 
 
-def test_the_api_answers_the_change_as_a_verification_failure(
-    api, hook_body, put_during_challenge
-):
+def test_the_api_answers_the_change_as_a_verification_failure(api, hook_body, put_during_challenge):
     hook_id = _create_hook(api, copy.deepcopy(hook_body), "http://127.0.0.1:9/placeholder")
     receiver = put_during_challenge(
         hook_id,
