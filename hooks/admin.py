@@ -1,4 +1,10 @@
-"""Django admin for every model; the delivery pipeline and the System Log are read-only.
+"""Django admin for every model, read-only: a window for super admins, not a back door.
+
+Every change goes through hooks.services and hooks.tokens, reached from the console or
+the API: validation (https, SSRF guard, filters), verification reset on a channel
+change, the active-hook limit, and the System Log audit. An admin form would skip all
+of that, so none of our models can be added, changed or deleted here; in particular a
+revoked token stays revoked and the System Log is append-only.
 
 No stored secret is ever shown: EventHook's encrypted auth value and signing
 secrets, and ApiToken's hash, are left out of every form and list.
@@ -7,7 +13,10 @@ secrets, and ApiToken's hash, are left out of every form and list.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
+from hooks.admin_site import site
 from hooks.models import (
     ApiToken,
     Delivery,
@@ -21,7 +30,7 @@ from hooks.models import (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the pipeline: shown for inspection, never edited by hand."""
+    """Shown for inspection, never edited by hand (see the module's docstring)."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -29,50 +38,53 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
-@admin.register(EventType)
-class EventTypeAdmin(admin.ModelAdmin):
+
+@admin.register(EventType, site=site)
+class EventTypeAdmin(ReadOnlyAdmin):
     list_display = ("name", "label", "category", "hook_eligible", "beta")
     list_filter = ("category", "hook_eligible", "beta")
     search_fields = ("name", "label", "description")
 
 
-@admin.register(UserIdentity)
-class UserIdentityAdmin(admin.ModelAdmin):
+@admin.register(UserIdentity, site=site)
+class UserIdentityAdmin(ReadOnlyAdmin):
     list_display = ("external_id", "user")
     search_fields = ("external_id", "user__username", "user__email")
     raw_id_fields = ("user",)
 
 
-@admin.register(EventHook)
-class EventHookAdmin(admin.ModelAdmin):
-    """Hooks are created, verified and deleted in the console or the API (audited there)."""
+@admin.register(EventHook, site=site)
+class EventHookAdmin(ReadOnlyAdmin):
+    """Hooks are created, changed, verified and deleted in the console or the API."""
 
     list_display = ("name", "id", "status", "verification_status", "uri", "last_delivery_outcome",
                     "last_delivery_at")  # fmt: skip
     list_filter = ("status", "verification_status")
     search_fields = ("id", "name", "uri")
-    # Every stored secret is excluded, so no form or page of the admin can show one.
-    exclude = (
-        "auth_value_encrypted",
-        "signing_secret_encrypted",
-        "previous_signing_secret_encrypted",
-    )
-    readonly_fields = (
-        "id", "verification_status", "created_at", "updated_at", "created_by",
-        "created_by_external_id", "version",
-        "last_delivery_at", "last_delivery_outcome", "last_success_at", "consecutive_failures",
-        "failing_since", "previous_signing_secret_expires_at",
+    # An allow-list: no stored secret (auth value, signing secrets) is among them.
+    fields = (
+        "where_to_change", "id", "name", "description", "status", "verification_status",
+        "event_types", "filters", "uri", "headers", "auth_key", "created_at", "created_by",
+        "created_by_external_id", "updated_at", "version", "last_delivery_at",
+        "last_delivery_outcome", "last_success_at", "consecutive_failures", "failing_since",
+        "disabled_reason", "previous_signing_secret_expires_at",
     )  # fmt: skip
+    readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
-        return False  # a hook needs a signing secret and an audit entry: hook_create does both
+    @admin.display(description="Changes")
+    def where_to_change(self, hook: EventHook) -> str:
+        return format_html(
+            "Changes are made in the console or the API, which validate them, reset "
+            "verification when the endpoint changes and record them in the System Log: "
+            '<a href="{}">open this hook in the console</a>.',
+            hook.get_absolute_url(),
+        )
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # only INACTIVE hooks may go, with an audit entry: hook_delete does both
 
-
-@admin.register(Event)
+@admin.register(Event, site=site)
 class EventAdmin(ReadOnlyAdmin):
     list_display = ("published", "event_type", "actor_id", "severity", "uuid")
     list_filter = ("severity",)
@@ -93,8 +105,11 @@ class DeliveryAttemptInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
-@admin.register(Delivery)
+
+@admin.register(Delivery, site=site)
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "hook", "kind", "status", "attempt_count", "last_status_code",
                     "created_at")  # fmt: skip
@@ -104,29 +119,38 @@ class DeliveryAdmin(ReadOnlyAdmin):
     inlines = (DeliveryAttemptInline,)
 
 
-@admin.register(DeliveryAttempt)
+@admin.register(DeliveryAttempt, site=site)
 class DeliveryAttemptAdmin(ReadOnlyAdmin):
     list_display = ("delivery", "number", "outcome", "response_status", "duration_ms", "started_at")
     list_filter = ("outcome",)
     list_select_related = ("delivery", "delivery__hook")
 
 
-@admin.register(Match)
+@admin.register(Match, site=site)
 class MatchAdmin(ReadOnlyAdmin):
     list_display = ("id", "hook", "event", "delivery", "created_at")
     list_select_related = ("hook", "event", "delivery", "delivery__hook")
     raw_id_fields = ("hook", "event", "delivery")
 
 
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are made on the API Tokens page (shown once); here they can be renamed or revoked."""
+@admin.register(ApiToken, site=site)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Tokens are made and revoked on the API Tokens page (or by manage.py); revocation is final."""
 
     list_display = ("name", "id", "user", "token_hint", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("id", "name", "user__username")
-    exclude = ("token_hash",)
-    readonly_fields = ("id", "user", "token_hint", "created_at", "last_used_at")
+    # An allow-list: the token's hash is not among them.
+    fields = (
+        "where_to_change", "id", "name", "user", "token_hint", "created_at", "last_used_at",
+        "revoked_at",
+    )  # fmt: skip
+    readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    @admin.display(description="Changes")
+    def where_to_change(self, token: ApiToken) -> str:
+        return format_html(
+            'Tokens are created and revoked on the <a href="{}">API Tokens page</a> or with '
+            "manage.py create_api_token / revoke_api_token; a revoked token stays revoked.",
+            reverse("hooks:tokens"),
+        )

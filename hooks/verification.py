@@ -3,10 +3,16 @@
 The API stays synchronous, as Okta's is: the view queues the challenge as a
 VERIFICATION delivery, the cluster runs it, and the view waits for the row to
 finish. Either way an `event_hook.verified` System Log event records the outcome.
+
+The hook becomes VERIFIED only if its channel (URI, auth header, custom headers) is
+still the one that was challenged: a PUT may land while the challenge is in flight,
+and its new, never-challenged endpoint must not inherit the old one's proof.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 
 from django.db import transaction
@@ -19,6 +25,7 @@ from hooks.redaction import redact_headers
 
 # Two tries of 3 s plus queueing: generous, so a busy cluster still answers.
 WAIT_SECONDS = 20.0
+ENDPOINT_CHANGED = "The endpoint changed while it was being verified; verify again"
 
 
 class VerificationFailed(Exception):
@@ -37,6 +44,16 @@ def endpoint_headers(hook: EventHook) -> dict[str, str]:
     for header in hook.headers:
         headers[header["key"]] = header["value"]
     return headers
+
+
+def channel_fingerprint(hook: EventHook) -> str:
+    """A digest of everything the challenge proved: where it went and what it sent.
+
+    The auth value is compared decrypted (its ciphertext changes on every save), so a
+    PUT that re-sends the same secret is not a change, as in services._apply_spec.
+    """
+    channel = [hook.uri, hook.auth_key, hook.auth_value, hook.headers]
+    return hashlib.sha256(json.dumps(channel, sort_keys=True).encode()).hexdigest()
 
 
 def hook_verify(*, hook: EventHook, actor, wait: float = WAIT_SECONDS) -> EventHook:
@@ -77,6 +94,7 @@ def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | N
         return False
     delivery = Delivery.objects.select_related("hook").get(pk=delivery_id)
     hook = delivery.hook
+    challenged_channel = channel_fingerprint(hook)
     started = timezone.now()
     outcome = run_challenge(url=hook.uri, headers=endpoint_headers(hook))
     secrets_to_hide = [hook.auth_value]
@@ -105,16 +123,23 @@ def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | N
         )
     last = outcome.attempts[-1][1] if outcome.attempts else None
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    verified, cause = outcome.verified, outcome.cause
     with transaction.atomic():
+        if verified:
+            # Compare-and-set: the row lock (PostgreSQL) or the IMMEDIATE transaction
+            # (SQLite) holds off hook_replace between this check and the update below.
+            current = EventHook.objects.select_for_update().filter(pk=hook.pk).first()
+            if current is None or channel_fingerprint(current) != challenged_channel:
+                verified, cause = False, ENDPOINT_CHANGED
         DeliveryAttempt.objects.bulk_create(attempts)
         Delivery.objects.filter(pk=delivery_id).update(
-            status=Delivery.Status.SUCCEEDED if outcome.verified else Delivery.Status.FAILED,
+            status=Delivery.Status.SUCCEEDED if verified else Delivery.Status.FAILED,
             attempt_count=len(attempts),
             last_status_code=last.status_code if last else None,
-            last_error=outcome.cause,
+            last_error=cause,
             completed_at=timezone.now(),
         )
-        if outcome.verified:
+        if verified:
             EventHook.objects.filter(pk=hook.pk).update(
                 verification_status=EventHook.Verification.VERIFIED,
                 updated_at=timezone.now(),
@@ -124,14 +149,14 @@ def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | N
             "event_hook.verified",
             hook,
             Actor(user=user, token_id=token_id),
-            outcome="SUCCESS" if outcome.verified else "FAILURE",
-            reason=outcome.cause or None,
-            severity="INFO" if outcome.verified else "WARN",
+            outcome="SUCCESS" if verified else "FAILURE",
+            reason=cause or None,
+            severity="INFO" if verified else "WARN",
         )
-    if outcome.verified:
+    if verified:
         # Matches may have waited for verification (they are only made for verified
         # hooks, but a re-verification after a channel change can unblock old ones).
         from hooks.dispatch import enqueue_hook_deliveries
 
         enqueue_hook_deliveries([hook.pk])
-    return outcome.verified
+    return verified

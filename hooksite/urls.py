@@ -1,9 +1,9 @@
 """URL configuration: console pages, the API under /api/v1/, admin and login."""
 
-from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from hooks.admin_site import site as admin_site
 from hooks.api.errors import error_response
 from hooks.views import health
 
@@ -13,7 +13,7 @@ def api_not_found(request, *args, **kwargs):
 
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("admin/", admin_site.urls),  # super admins only
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
