@@ -219,3 +219,25 @@ def test_a_django_400_page_on_an_api_path_is_a_400_okta_error(client, api_token)
         "/api/v1/eventHooks", HTTP_HOST="bad host!", HTTP_AUTHORIZATION=f"SSWS {api_token}"
     )
     assert_okta_error(response, 400, "E0000001")
+
+
+# --- Over a real socket -----------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_over_a_real_server_big_and_deep_bodies_are_4xx(live_server, api_token, settings):
+    """DRF reads the WSGI stream itself, bypassing Django's check on request.body."""
+    import requests
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    url = f"{live_server.url}/api/v1/events"
+    headers = {"Authorization": f"SSWS {api_token}", "Content-Type": "application/json"}
+    big = json.dumps([{"eventType": "user.lifecycle.create", "pad": "x" * 100}] * 200)
+    response = requests.post(url, data=big, headers=headers, timeout=10)
+    assert response.status_code == 413, response.text
+    assert response.json()["errorCode"] == "E0000001"
+    deep = requests.post(url, data=NESTED_DEEP[:20_000], headers=headers, timeout=10)
+    assert deep.status_code == 413  # still over the limit: refused before it is parsed
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+    deep = requests.post(url, data=NESTED_DEEP, headers=headers, timeout=10)
+    assert deep.status_code == 400 and deep.json()["errorCode"] == "E0000003", deep.text
