@@ -30,6 +30,12 @@ SYSTEM_ACTOR = {
 }
 
 
+# What a cause says a timestamp must be (parse_timestamp's contract).
+TIMESTAMP_RULE = "an ISO-8601 timestamp between years 1 and 9999 UTC"
+# `event_hook.*` events are the console's audit trail about hooks: only it writes them.
+CONSOLE_ONLY_PREFIX = "event_hook."
+
+
 class EventValidationError(Exception):
     """A LogEvent is malformed; `causes` are human sentences."""
 
@@ -46,7 +52,12 @@ def format_timestamp(moment: datetime, *, milliseconds: bool = True) -> str:
 
 
 def parse_timestamp(value: str) -> datetime | None:
-    """Parse an ISO-8601 timestamp ('Z' allowed); None when it is not one."""
+    """Parse an ISO-8601 timestamp ('Z' allowed) into an aware UTC datetime; None if not one.
+
+    A naive timestamp is taken as UTC. One whose offset moves it outside years 1-9999 in
+    UTC (`0001-01-01T00:00:00+01:00`) is not one either: converting it raises
+    OverflowError, and every database write or query converts to UTC.
+    """
     if not isinstance(value, str):
         return None
     try:
@@ -56,8 +67,31 @@ def parse_timestamp(value: str) -> datetime | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def refuse_console_only_types(raw_events: list[object]) -> None:
+    """Raise EventValidationError when a client tries to publish an `event_hook.*` event.
+
+    The console writes these about hooks (created, verified, delivery...) with the real
+    actor and time; accepting them from the API or the CLI would let anyone forge the
+    audit trail. The console's own writes go through publishing.audit_event instead.
+    """
+    single = len(raw_events) == 1
+    causes = [
+        f"{'' if single else f'events[{index}].'}eventType: "
+        f"{CONSOLE_ONLY_PREFIX}* events are written by the console itself"
+        for index, raw in enumerate(raw_events)
+        if isinstance(raw, dict)
+        and isinstance(raw.get("eventType"), str)
+        and raw["eventType"].startswith(CONSOLE_ONLY_PREFIX)
+    ]
+    if causes:
+        raise EventValidationError(causes)
 
 
 def user_external_id(user: AbstractBaseUser) -> str:
@@ -128,7 +162,7 @@ def normalize_log_event(raw: object, *, catalog: dict[str, str], index: int | No
     if published is None:
         published = format_timestamp(datetime.now(UTC))
     elif parse_timestamp(published) is None:
-        causes.append(f"{prefix}published: '{published}' is not an ISO-8601 timestamp")
+        causes.append(f"{prefix}published: '{published}' is not {TIMESTAMP_RULE}")
     severity = raw.get("severity") or "INFO"
     if severity not in SEVERITIES:
         causes.append(f"{prefix}severity: must be one of {', '.join(SEVERITIES)}")

@@ -35,6 +35,9 @@ TOKEN = re.compile(
     r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<paren>[()])|(?P<word>[A-Za-z_][\w.]*))'
 )
 OPERATORS = {"eq", "ne", "sw", "co", "pr", "gt", "ge", "lt", "le"}
+# Parentheses and `not` recurse once per level, in the parser and in the predicate; a
+# bound well below Python's recursion limit makes a deep filter a 400, not a 500.
+MAX_NESTING = 50
 
 
 class LogQueryError(ValueError):
@@ -84,6 +87,7 @@ class _Parser:
             self.tokens.append((kind, match.group(kind), match.start(kind) + 1))
             position = match.end()
         self.index = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -133,6 +137,15 @@ class _Parser:
         return Clause(lambda e: all(test(e) for test in tests), narrowing)
 
     def unary(self) -> Clause:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise LogQueryError(f"Parentheses and 'not' nest more than {MAX_NESTING} deep")
+        try:
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> Clause:
         token = self.take()
         if token[0] == "word" and token[1].lower() == "not":
             inner = self.unary().predicate

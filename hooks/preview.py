@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from hooks import payloads
+from hooks.bounded_json import JSONTooDeep, loads_bounded
 from hooks.catalog import sample_log_event
 from hooks.dispatch import enqueue
 from hooks.models import Delivery, Event, EventHook, EventType
@@ -97,7 +98,9 @@ def preview_build(
 def parse_preview_body(body: str) -> dict:
     """Return the edited JSON body as a document, or raise PreviewError saying where it broke."""
     try:
-        document = json.loads(body)
+        document = loads_bounded(body)
+    except JSONTooDeep as error:
+        raise PreviewError(f"The body is not accepted: {error}.") from None
     except json.JSONDecodeError as error:
         raise PreviewError(
             f"The body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."

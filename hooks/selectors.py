@@ -28,10 +28,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         moment_text, pk_text = base64.urlsafe_b64decode(padded).decode().split("|")
-        moment = parse_timestamp(moment_text)
-        if moment is None:
+        moment, pk = parse_timestamp(moment_text), int(pk_text)
+        if moment is None or not 0 < pk < 2**63:  # a bigint id; larger overflows the query
             raise ValueError
-        return moment, int(pk_text)
+        return moment, pk
     except (ValueError, UnicodeDecodeError):
         raise CursorError(f"'{cursor}' is not a cursor from a previous page") from None
 

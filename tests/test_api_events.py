@@ -57,7 +57,8 @@ def test_bad_items_get_a_cause_each_and_nothing_is_stored(api):
         "events[1].eventType: 'no.such.type' is not an event type in the catalog",
         "events[2].severity: must be one of DEBUG, INFO, WARN, ERROR",
         "events[3]: must be a JSON object",
-        "events[4].published: 'yesterday' is not an ISO-8601 timestamp",
+        "events[4].published: 'yesterday' is not an ISO-8601 timestamp between years 1 and "
+        "9999 UTC",
     ]
     assert Event.objects.count() == stored_before
 

@@ -10,10 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hooks.api.errors import not_found, validation_error
-from hooks.api.event_views import _time_param
 from hooks.api.hook_views import get_hook_or_404
+from hooks.api.params import limit_param, time_param, time_value
 from hooks.delivery import delivery_redeliver
-from hooks.log_events import format_timestamp, parse_timestamp
+from hooks.log_events import format_timestamp
 from hooks.models import Delivery
 from hooks.org import org_url
 from hooks.redelivery import deliveries_redeliver
@@ -97,17 +97,15 @@ class DeliveryList(APIView):
     )
     def get(self, request, hook_id: str):
         hook = get_hook_or_404(hook_id)
-        limit = request.query_params.get("limit", "50")
-        if not limit.isdigit() or not 1 <= int(limit) <= 200:
-            raise validation_error("limit", ["limit: must be a whole number from 1 to 200"])
+        limit = limit_param(request, default=50, maximum=200)
         try:
             page = deliveries_page(
                 hook=hook,
                 status=_parse_status(request.query_params.get("status")),
-                since=_time_param(request, "since"),
-                until=_time_param(request, "until"),
+                since=time_param(request, "since"),
+                until=time_param(request, "until"),
                 after=request.query_params.get("after"),
-                limit=int(limit),
+                limit=limit,
             )
         except CursorError as error:
             raise validation_error("after", [f"after: {error}"]) from None
@@ -162,10 +160,7 @@ class HookRedeliver(APIView):
         if isinstance(request.data, dict):
             query.update({k: str(v) for k, v in request.data.items() if v is not None})
         status = _parse_status(query.get("status"))
-        times = {}
-        for name in ("since", "until"):
-            times[name] = parse_timestamp(query[name]) if query.get(name) else None
-            if query.get(name) and times[name] is None:
-                raise validation_error(name, [f"{name}: '{query[name]}' is not ISO-8601"])
+        times = {name: time_value(name, query[name]) if query.get(name) else None
+                 for name in ("since", "until")}  # fmt: skip
         rows = deliveries_matching(hook=hook, status=status, **times)
         return Response({"queued": deliveries_redeliver(deliveries=rows, limit=MAX_REDELIVER)})

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -52,6 +54,20 @@ def not_found(resource_id: str, kind: str) -> OktaError:
     return OktaError(404, "E0000007", f"Not found: Resource not found: {resource_id} ({kind})")
 
 
+def body_too_large(limit: int | None = None) -> OktaError:
+    """413 E0000001 'Api validation failed: Request body too large' (E0000001: Okta's
+    code for any request it refuses as invalid; it has no dedicated size code)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
+    return OktaError(413, "E0000001", SUMMARIES["E0000001"].format("Request body too large"),
+                     [f"The request body is larger than {limit} bytes"])  # fmt: skip
+
+
+def bad_request() -> OktaError:
+    """400 E0000001 for what Django itself refuses (bad Host, too many fields...)."""
+    return OktaError(400, "E0000001", SUMMARIES["E0000001"].format("request"),
+                     ["The request is malformed or too large to process"])  # fmt: skip
+
+
 def error_body(code: str, summary: str, causes: list[str] | None = None) -> dict:
     """Return the Okta error object for `code`."""
     return {
@@ -68,9 +84,21 @@ def error_response(status: int, code: str, summary: str | None = None, causes=No
     return JsonResponse(error_body(code, summary or SUMMARIES[code], causes), status=status)
 
 
+def translate_django_exception(exc: Exception) -> OktaError | None:
+    """The Okta error for an exception Django raises on bad input, or None."""
+    if isinstance(exc, RequestDataTooBig):
+        return body_too_large()
+    if isinstance(exc, SuspiciousOperation):  # e.g. TooManyFieldsSent, DisallowedHost
+        return bad_request()
+    return None
+
+
 def _translate(exc: Exception) -> OktaError | None:
     if isinstance(exc, OktaError):
         return exc
+    django_error = translate_django_exception(exc)
+    if django_error is not None:
+        return django_error
     if isinstance(exc, exceptions.ParseError):
         return OktaError(400, "E0000003", SUMMARIES["E0000003"], [str(exc.detail)])
     if isinstance(exc, exceptions.ValidationError):

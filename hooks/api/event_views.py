@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hooks.api.errors import validation_error
-from hooks.log_events import EventValidationError, parse_timestamp
+from hooks.api.params import limit_param, time_param
+from hooks.log_events import EventValidationError, refuse_console_only_types
 from hooks.log_query import LogQueryError, compile_filter, keyword_predicate
 from hooks.models import Event
 from hooks.org import org_url
@@ -51,6 +52,7 @@ class EventPublish(APIView):
         data = request.data
         raw_events = data if isinstance(data, list) else [data]
         try:
+            refuse_console_only_types(raw_events)
             result = event_publish(events=raw_events)
         except EventValidationError as error:
             raise validation_error("events", error.causes) from None
@@ -61,23 +63,6 @@ class EventPublish(APIView):
                 "events": [event.data for event in result.events],
             }
         )
-
-
-def _time_param(request, name: str) -> datetime | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    moment = parse_timestamp(raw)
-    if moment is None:
-        raise validation_error(name, [f"{name}: '{raw}' is not an ISO-8601 timestamp"])
-    return moment
-
-
-def _limit_param(request) -> int:
-    raw = request.query_params.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise validation_error("limit", [f"limit: must be a whole number from 1 to {MAX_LIMIT}"])
-    return int(raw)
 
 
 class SystemLog(APIView):
@@ -100,9 +85,9 @@ class SystemLog(APIView):
     )
     def get(self, request):
         now = datetime.now(UTC)
-        since = _time_param(request, "since") or now - DEFAULT_WINDOW
-        until = _time_param(request, "until") or now
-        limit = _limit_param(request)
+        since = time_param(request, "since") or now - DEFAULT_WINDOW
+        until = time_param(request, "until") or now
+        limit = limit_param(request, default=100, maximum=MAX_LIMIT)
         order = request.query_params.get("sortOrder", "ASCENDING").upper()
         if order not in ("ASCENDING", "DESCENDING"):
             raise validation_error("sortOrder", ["sortOrder: must be ASCENDING or DESCENDING"])

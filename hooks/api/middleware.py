@@ -8,7 +8,7 @@ import time
 
 from django.utils.http import http_date
 
-from hooks.api.errors import error_response
+from hooks.api.errors import bad_request, body_too_large, error_response, translate_django_exception
 from hooks.ids import BASE62
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,12 @@ class OktaApiMiddleware:
                 response = error_response(405, "E0000022")
             elif response.status_code == 403:
                 response = error_response(403, "E0000006")
+            elif response.status_code in (400, 413):
+                # Django's own refusals (SuspiciousOperation: a bad Host, too many fields, a
+                # body over DATA_UPLOAD_MAX_MEMORY_SIZE) are the client's fault, not ours.
+                error = body_too_large() if response.status_code == 413 else bad_request()
+                response = error_response(error.status_code, error.code, error.summary,
+                                          error.causes)  # fmt: skip
             else:
                 response = error_response(500, "E0000009")
         response["X-Okta-Request-Id"] = request.okta_request_id
@@ -66,5 +72,10 @@ class OktaApiMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):
             return None
+        error = translate_django_exception(exception)
+        if error is not None:
+            return error_response(error.status_code, error.code, error.summary, error.causes)
+        # The last line of defence: no bad input should get here, but if something does,
+        # the client still gets an Okta error object rather than Django's HTML page.
         logger.exception("unhandled error on %s", request.path, exc_info=exception)
         return error_response(500, "E0000009")

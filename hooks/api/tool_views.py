@@ -13,6 +13,7 @@ from hooks.api.hook_views import get_hook_or_404
 from hooks.filter_backtest import MAX_EVENTS, backtest
 from hooks.models import EventType
 from hooks.org import org_url
+from hooks.params import parse_whole_number
 from hooks.preview import PreviewError, preview_build, preview_deliver
 
 ANY = inline_serializer("AnyObject", {"id": serializers.CharField(required=False)})
@@ -84,12 +85,9 @@ class HookPreview(APIView):
 def _backtest_response(event_type: str, expression: str, limit_raw) -> Response:
     if not EventType.objects.filter(name=event_type).exists():
         raise validation_error("eventType", [f"eventType: '{event_type}' is not in the catalog"])
-    try:
-        limit = int(limit_raw)
-        if not 1 <= limit <= MAX_EVENTS:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise validation_error("limit", [f"limit: a whole number from 1 to {MAX_EVENTS}"]) from None
+    limit = parse_whole_number(limit_raw, minimum=1, maximum=MAX_EVENTS)
+    if limit is None:
+        raise validation_error("limit", [f"limit: a whole number from 1 to {MAX_EVENTS}"])
     result = backtest(event_type=event_type, expression=expression, limit=limit)
     if result.error:
         raise validation_error("filter", [f"events.filter[{event_type}]: {result.error}"])

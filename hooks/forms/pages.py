@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from hooks.forms.fields import UtcDateTimeField
 from hooks.models import Delivery
 
 _MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -16,8 +17,8 @@ class DeliveryFilterForm(forms.Form):
         required=False, choices=[("", "Any status"), *Delivery.Status.choices]
     )
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Delivery.Kind.choices])
-    since = forms.DateTimeField(required=False, label="From (UTC)", widget=_MOMENT)
-    until = forms.DateTimeField(required=False, label="Until (UTC)", widget=_MOMENT)
+    since = UtcDateTimeField(required=False, label="From (UTC)", widget=_MOMENT)
+    until = UtcDateTimeField(required=False, label="Until (UTC)", widget=_MOMENT)
 
 
 class LogFilterForm(forms.Form):
@@ -32,8 +33,8 @@ class LogFilterForm(forms.Form):
         label="Actor",
         widget=forms.TextInput(attrs={"placeholder": "id or alternateId"}),
     )
-    since = forms.DateTimeField(required=False, label="From (UTC)", widget=_MOMENT)
-    until = forms.DateTimeField(required=False, label="Until (UTC)", widget=_MOMENT)
+    since = UtcDateTimeField(required=False, label="From (UTC)", widget=_MOMENT)
+    until = UtcDateTimeField(required=False, label="Until (UTC)", widget=_MOMENT)
 
 
 class TokenCreateForm(forms.Form):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,12 +13,14 @@ from hooks.filter_backtest import backtest
 from hooks.forms import FilterSectionForm, filter_sections, silence_errors
 from hooks.forms.causes import split_cause
 from hooks.models import EventHook
+from hooks.params import parse_whole_number
 from hooks.services import hook_replace
 from hooks.validation import KEEP_SECRET, HookSpec, HookValidationError
 from hooks.views.auth import console_actor, superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, is_setup
 
 BACKTEST_EVENTS = 500
+MAX_INDEX = 10_000  # of a section or builder row; far more than a form ever has
 
 
 def spec_with_filters(hook: EventHook, filters: dict[str, str]) -> HookSpec:
@@ -37,12 +39,16 @@ def spec_with_filters(hook: EventHook, filters: dict[str, str]) -> HookSpec:
 
 def _row_action(request: HtmxHttpRequest) -> tuple[int, int, int | None] | None:
     """(section, add, remove) from a "row_action" button: "add:3" or "remove:3:1"."""
-    parts = request.POST.get("row_action", "").split(":")
-    if len(parts) == 2 and parts[0] == "add" and parts[1].isdigit():
-        return int(parts[1]), 1, None
-    if len(parts) == 3 and parts[0] == "remove" and parts[1].isdigit() and parts[2].isdigit():
-        return int(parts[1]), 0, int(parts[2])
-    return None
+    raw = request.POST.get("row_action", "")
+    if not raw:
+        return None
+    kind, *numbers = raw.split(":")
+    indexes = [parse_whole_number(n, minimum=0, maximum=MAX_INDEX) for n in numbers]
+    if kind == "add" and len(indexes) == 1 and None not in indexes:
+        return indexes[0], 1, None
+    if kind == "remove" and len(indexes) == 2 and None not in indexes:
+        return indexes[0], 0, indexes[1]
+    return -1, 0, None  # a malformed button value: redraw the page, never save it
 
 
 def _render(request: HtmxHttpRequest, hook: EventHook, sections: list[FilterSectionForm]):
@@ -112,9 +118,12 @@ def hook_filter_check(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     hook = get_hook(hook_id)
     sections = filter_sections(hook, request.POST)
     raw = request.GET.get("section") or request.POST.get("section") or ""
-    if not raw.isdigit() or int(raw) >= len(sections):
+    index = parse_whole_number(raw, minimum=0, maximum=MAX_INDEX)
+    if index is None:
+        return HttpResponseBadRequest("section must be a whole number")
+    if index >= len(sections):
         raise Http404("No such filter section")
-    section = sections[int(raw)]
+    section = sections[index]
     expression, problem = section.build()
     result = None
     if problem is None:

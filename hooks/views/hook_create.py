@@ -10,6 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from hooks import selectors
 from hooks.forms import HookDetailsForm, apply_causes, silence_errors
+from hooks.params import parse_whole_number
 from hooks.services import hook_create
 from hooks.validation import HookValidationError
 from hooks.views.auth import console_actor, superadmin_required
@@ -21,8 +22,10 @@ def form_intent(request: HtmxHttpRequest) -> tuple[str, int | None]:
     action = request.POST.get("header_action", "")
     if action == "add":
         return "add_header", None
-    if action.startswith("remove:") and action[7:].isdigit():
-        return "remove_header", int(action[7:])
+    if action.startswith("remove:"):
+        index = parse_whole_number(action[7:], minimum=0, maximum=10_000)
+        if index is not None:
+            return "remove_header", index
     if request.POST.get("search"):
         return "search", None
     return "save", None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hooks.log_events import EventValidationError
+from hooks.log_events import EventValidationError, refuse_console_only_types
 from hooks.publishing import MAX_EVENTS_PER_PUBLISH, event_publish
 
 
@@ -32,6 +32,10 @@ class Command(BaseCommand):
         if count < 1:
             raise CommandError("--count must be at least 1.")
         template = {"eventType": options["event_type"]}
+        try:
+            refuse_console_only_types([template])
+        except EventValidationError as error:
+            raise CommandError("; ".join(error.causes)) from None
         if options["actor"]:
             template["actor"] = _principal(options["actor"], "User")
         if options["target"]:

@@ -1,0 +1,52 @@
+"""JSON from untrusted clients, with a bound on nesting depth.
+
+Python's json module recurses once per level: a body of 100,000 `[` raises
+RecursionError (a 500), and one a few hundred levels deep parses but may fail later
+when stored, serialized or rendered at a deeper point of the stack. Real LogEvents and
+hook bodies nest fewer than ten levels, so anything past MAX_JSON_DEPTH is refused
+up front with an error the caller can turn into a 400 or a form error.
+"""
+
+from __future__ import annotations
+
+import json
+
+MAX_JSON_DEPTH = 64
+
+
+class JSONTooDeep(ValueError):
+    """The document nests arrays and objects more than MAX_JSON_DEPTH levels deep."""
+
+    def __init__(self, max_depth: int = MAX_JSON_DEPTH):
+        super().__init__(f"JSON nested more than {max_depth} levels deep")
+
+
+def json_depth_exceeds(document, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """True when `document` nests deeper than `max_depth`; iterative, so it cannot recurse."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def loads_bounded(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH, **options):
+    """json.loads, raising JSONTooDeep past `max_depth` (json.JSONDecodeError as usual).
+
+    `options` go to json.loads (e.g. parse_constant to refuse NaN).
+    """
+    try:
+        document = json.loads(text, **options)
+    except RecursionError:
+        raise JSONTooDeep(max_depth) from None
+    if json_depth_exceeds(document, max_depth):
+        raise JSONTooDeep(max_depth)
+    return document
