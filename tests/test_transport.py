@@ -11,6 +11,7 @@ import pytest
 
 from hooks import transport
 from hooks.receiver import Receiver
+from tests.trickling_server import TricklingServer
 
 FAKE_DNS = {"hooks.test": "127.0.0.1"}
 
@@ -244,6 +245,48 @@ def test_a_header_with_a_line_break_is_refused_without_raising(receiver):
     assert result.status_code is None
     assert "line breaks" in result.error
     assert receiver.requests == []
+
+
+# --- the whole-request deadline: receivers that trickle --------------------------------
+
+DEADLINE = 1.0
+MARGIN = 0.6  # scheduling slack on a shared 2-core machine
+TRICKLING_HEADERS = {
+    "head": b"HTTP/1.1 200 OK\r\n",
+    "trickle": b"X-Slow: " + b"a" * 400 + b"\r\nContent-Length: 0\r\n\r\n",
+}
+TRICKLING_BODY = {
+    "head": b"HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n",
+    "trickle": b"x" * 400,
+}
+
+
+@pytest.mark.parametrize("answer", [TRICKLING_HEADERS, TRICKLING_BODY], ids=["headers", "body"])
+@pytest.mark.parametrize("method", ["send", "get"])
+def test_a_trickling_receiver_is_cut_at_the_deadline_as_a_timeout(settings, answer, method):
+    settings.HOOKS_DELIVERY_TIMEOUT = DEADLINE
+    with TricklingServer(**answer) as server:
+        started = time.monotonic()
+        if method == "send":
+            result = transport.send(url=server.url, body=b"{}", headers={})
+        else:
+            result = transport.get(url=server.url, headers={})
+        elapsed = time.monotonic() - started
+
+    assert server.requests == 1
+    assert elapsed < DEADLINE + MARGIN
+    assert (result.status_code, result.error) == (None, f"{transport.TIMED_OUT} after 1 s")
+    assert result.ok is False and result.blocked is False
+
+
+def test_a_fast_receiver_after_a_cut_connection_is_answered_normally(receiver, settings):
+    settings.HOOKS_DELIVERY_TIMEOUT = DEADLINE
+    with TricklingServer(**TRICKLING_BODY) as server:
+        assert transport.send(url=server.url, body=b"{}", headers={}).error
+
+    result = transport.send(url=receiver.url, body=b"{}", headers={})
+
+    assert (result.status_code, result.error) == (200, "")
 
 
 # --- https: a throwaway CA and a certificate for hooks.test --------------------------------
