@@ -132,6 +132,41 @@ def test_the_auth_value_must_not_contain_line_breaks(api, hook_body):
     ]
 
 
+@pytest.mark.parametrize(
+    ("value", "code_point"),
+    [("10 \u20ac", "U+20AC"), ("a\x01b", "U+0001"), ("a\x7fb", "U+007F"), ("caf\u00e9", "U+00E9")],
+)
+def test_header_values_must_be_what_http_allows(api, hook_body, value, code_point):
+    hook_body["channel"]["config"]["headers"] = [{"key": "X-Price", "value": value}]
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.headers[0].value: The value of X-Price may only contain printable "
+        f"ASCII characters, spaces and tabs, not {code_point}"
+    ]
+
+
+def test_the_auth_value_must_be_what_http_allows(api, hook_body):
+    hook_body["channel"]["config"]["authScheme"]["value"] = "Bearer \u20ac"
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.authScheme.value: The value of Authorization may only contain "
+        "printable ASCII characters, spaces and tabs, not U+20AC"
+    ]
+
+
+def test_header_names_with_a_trailing_line_break_are_refused(api, hook_body):
+    hook_body["channel"]["config"]["headers"] = [{"key": "X-A\n", "value": "v"}]
+    hook_body["channel"]["config"]["authScheme"]["key"] = "X-Auth\n"
+    causes = causes_of(post(api, hook_body))
+    assert causes == [
+        "channel.config.headers[0].key: 'X-A\n' is not a valid header name",
+        "channel.config.authScheme.key: 'X-Auth\n' is not a valid header name",
+    ]
+
+
+def test_spaces_and_tabs_inside_header_values_are_accepted(api, hook_body):
+    hook_body["channel"]["config"]["headers"] = [{"key": "X-Team", "value": "a b\tc ~!"}]
+    assert post(api, hook_body).status_code == 200
+
+
 def test_at_most_hooks_max_active_hooks_are_active(api, hook_body, settings):
     settings.HOOKS_MAX_ACTIVE = 2
     for index in range(2):

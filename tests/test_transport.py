@@ -247,6 +247,39 @@ def test_a_header_with_a_line_break_is_refused_without_raising(receiver):
     assert receiver.requests == []
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Price": "10 \u20ac"}, {"X-Bell": "a\x07b"}, {"X-Del": "a\x7fb"}, {"X-Caf\u00e9": "v"}],
+    ids=["euro-sign", "bell", "delete", "non-ascii-name"],
+)
+def test_a_header_http_cannot_carry_is_refused_quickly_without_raising(receiver, headers):
+    started = time.monotonic()
+
+    result = transport.send(url=receiver.url, body=b"{}", headers=headers)
+
+    assert time.monotonic() - started < 1.0
+    assert result.status_code is None
+    assert result.error.startswith("Invalid header")
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize("method", ["send", "get"])
+def test_an_unexpected_failure_inside_the_request_is_returned_not_raised(
+    receiver, monkeypatch, method
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(transport, "_pool_for", broken)
+    if method == "send":
+        result = transport.send(url=receiver.url, body=b"{}", headers={})
+    else:
+        result = transport.get(url=receiver.url, headers={})
+
+    assert (result.status_code, result.error) == (None, "Request failed: RuntimeError: boom")
+    assert result.blocked is False
+
+
 # --- the whole-request deadline: receivers that trickle --------------------------------
 
 DEADLINE = 1.0
