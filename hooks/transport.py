@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import logging
 import os
 import socket
 import ssl
@@ -28,6 +29,9 @@ from urllib3.exceptions import (
 
 from hooks import deadline as request_deadline
 from hooks import ssrf
+from hooks.header_rules import header_problem
+
+logger = logging.getLogger("hooks.transport")
 
 # Error sentences callers may match on (hooks.challenge does).
 TIMED_OUT = "Connection timed out"
@@ -91,6 +95,25 @@ def _request(
     method: str, *, url: str, body: bytes | None, headers: dict[str, str], timeout: float | None
 ) -> DeliveryResult:
     started = time.perf_counter()
+    try:
+        return _guarded_request(method, url, body, headers, timeout, started)
+    except Exception as exc:
+        # Callers (a worker mid-claim, a verify or preview request) must get an answer, not
+        # a crash: an unforeseen failure is one more failed attempt, logged for us to fix.
+        logger.exception("Outbound %s to %s failed unexpectedly", method, url)
+        elapsed = (time.perf_counter() - started) * 1000
+        error = f"Request failed: {type(exc).__name__}: {exc}"
+        return DeliveryResult(None, {}, "", elapsed, error, None)
+
+
+def _guarded_request(
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    timeout: float | None,
+    started: float,
+) -> DeliveryResult:
     if timeout is None:
         timeout = float(settings.HOOKS_DELIVERY_TIMEOUT)
 
@@ -104,7 +127,7 @@ def _request(
         return failure(str(exc))
     except ssrf.DestinationBlocked as exc:
         return failure(str(exc), blocked=True)
-    bad_header = _invalid_header(headers)
+    bad_header = next(filter(None, (header_problem(k, v) for k, v in headers.items())), "")
     if bad_header:
         return failure(bad_header)
 
@@ -185,16 +208,6 @@ def _request_headers(headers: dict[str, str], destination: ssrf.Destination) -> 
     if not any(k.lower() == "user-agent" for k in result):
         result["User-Agent"] = settings.HOOKS_USER_AGENT
     return result
-
-
-def _invalid_header(headers: dict[str, str]) -> str:
-    """Return a sentence when a header could split the request (CR, LF, NUL), else ''."""
-    for name, value in headers.items():
-        if not name or any(ch in name for ch in "\r\n\0: \t"):
-            return f"Invalid header name {name!r}"
-        if any(ch in str(value) for ch in "\r\n\0"):
-            return f"Invalid value for header {name}: line breaks are not allowed"
-    return ""
 
 
 def _pool_for(destination: ssrf.Destination) -> urllib3.HTTPConnectionPool:

@@ -6,15 +6,13 @@ The API serializer and the console forms both build a `HookSpec` and call
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from hooks.header_rules import is_valid_name, value_problem
 from hooks.models import EventHook, EventType
 
-# RFC 9110 token characters: what a header name may contain.
-HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 SIGNATURE_HEADERS = {"webhook-id", "webhook-timestamp", "webhook-signature"}
 RESERVED_HEADERS = {
     "accept",
@@ -132,22 +130,23 @@ def _validate_headers(spec: HookSpec) -> list[str]:
         if not isinstance(key, str) or not isinstance(value, str):
             causes.append(f"{where}: key and value must be strings")
             continue
-        if not HEADER_NAME.match(key):
+        if not is_valid_name(key):
             causes.append(f"{where}.key: '{key}' is not a valid header name")
         elif key.lower() in RESERVED_HEADERS or (auth_key and key.lower() == auth_key):
             causes.append(f"{where}.key: '{key}' is reserved and cannot be set as a custom header")
         elif key.lower() in seen:
             causes.append(f"{where}.key: '{key}' appears more than once")
         seen.add(key.lower())
-        if _has_crlf(value):
-            causes.append(f"{where}.value: Must not contain line breaks")
+        problem = value_problem(key, value)
+        if problem:
+            causes.append(f"{where}.value: {problem}")
     return causes
 
 
 def _validate_auth(spec: HookSpec) -> list[str]:
     causes = []
     if spec.auth_key:
-        if not HEADER_NAME.match(spec.auth_key):
+        if not is_valid_name(spec.auth_key):
             causes.append(
                 f"channel.config.authScheme.key: '{spec.auth_key}' is not a valid header name"
             )
@@ -158,8 +157,10 @@ def _validate_auth(spec: HookSpec) -> list[str]:
             )
     elif spec.auth_value:
         causes.append("channel.config.authScheme.key: A header name is needed for the secret")
-    if spec.auth_value and _has_crlf(spec.auth_value):
-        causes.append("channel.config.authScheme.value: Must not contain line breaks")
+    if spec.auth_value:
+        problem = value_problem(spec.auth_key or "the secret", spec.auth_value)
+        if problem:
+            causes.append(f"channel.config.authScheme.value: {problem}")
     return causes
 
 

@@ -153,12 +153,10 @@ def test_the_auth_value_must_be_what_http_allows(api, hook_body):
 
 
 def test_header_names_with_a_trailing_line_break_are_refused(api, hook_body):
+    # (authScheme.key arrives whitespace-trimmed by the serializer, so only custom keys.)
     hook_body["channel"]["config"]["headers"] = [{"key": "X-A\n", "value": "v"}]
-    hook_body["channel"]["config"]["authScheme"]["key"] = "X-Auth\n"
-    causes = causes_of(post(api, hook_body))
-    assert causes == [
-        "channel.config.headers[0].key: 'X-A\n' is not a valid header name",
-        "channel.config.authScheme.key: 'X-Auth\n' is not a valid header name",
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.headers[0].key: 'X-A\n' is not a valid header name"
     ]
 
 
