@@ -165,6 +165,52 @@ def test_spaces_and_tabs_inside_header_values_are_accepted(api, hook_body):
     assert post(api, hook_body).status_code == 200
 
 
+def custom_headers(count: int, *, value: str = "v") -> list[dict[str, str]]:
+    return [{"key": f"X-Custom-{index}", "value": value} for index in range(count)]
+
+
+def test_at_most_20_custom_headers_are_accepted(api, hook_body):
+    hook_body["channel"]["config"]["headers"] = custom_headers(20)
+    assert post(api, hook_body).status_code == 200
+    hook_body["name"] = "Too many headers"
+    hook_body["channel"]["config"]["headers"] = custom_headers(5000)
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.headers: At most 20 custom headers, got 5000"
+    ]
+
+
+def test_header_names_and_values_have_a_length_limit(api, hook_body):
+    hook_body["channel"]["config"]["headers"] = [
+        {"key": "X-" + "n" * 98, "value": "v" * 1024},  # exactly at both limits
+        {"key": "X-" + "n" * 99, "value": "v"},
+        {"key": "X-Long-Value", "value": "v" * 1025},
+    ]
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.headers[1].key: Must be at most 100 characters",
+        "channel.config.headers[2].value: Must be at most 1024 characters",
+    ]
+
+
+def test_custom_headers_have_a_total_size_limit(api, hook_body):
+    # 5 headers of 10 + 1000 characters, +4 each for ": " and CRLF: 5070 bytes.
+    hook_body["channel"]["config"]["headers"] = custom_headers(5, value="v" * 1000)
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.headers: The custom headers add up to 5070 bytes; at most 4096 are allowed"
+    ]
+
+
+def test_the_auth_key_and_secret_have_a_length_limit(api, hook_body):
+    hook_body["channel"]["config"]["authScheme"] = {
+        "type": "HEADER",
+        "key": "X-" + "a" * 99,
+        "value": "s" * 4097,
+    }
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.authScheme.key: Must be at most 100 characters",
+        "channel.config.authScheme.value: Must be at most 4096 characters",
+    ]
+
+
 def test_at_most_hooks_max_active_hooks_are_active(api, hook_body, settings):
     settings.HOOKS_MAX_ACTIVE = 2
     for index in range(2):

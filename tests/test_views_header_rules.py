@@ -61,3 +61,19 @@ def test_a_valid_form_still_creates_the_hook(admin_client):
     response = admin_client.post(reverse("hooks:hook-create"), details())
     assert response.status_code == 302
     assert EventHook.objects.get().headers == [{"key": "X-Team", "value": "identity"}]
+
+
+def test_more_than_20_header_rows_is_an_error_on_the_headers(admin_client):
+    keys = [f"X-Custom-{index}" for index in range(21)]
+    errors = field_errors(admin_client, headers_key=keys, headers_value=["v"] * 21)
+    assert errors["headers"] == ["At most 20 custom headers, got 21"]
+
+
+def test_a_header_value_over_1024_characters_is_an_error_on_its_row(admin_client):
+    errors = field_errors(admin_client, headers_value=["v" * 1025])
+    assert errors["headers"] == ["Header 1 value: Must be at most 1024 characters"]
+
+
+def test_an_auth_field_over_100_characters_is_an_error_on_the_field(admin_client):
+    errors = field_errors(admin_client, auth_key="X-" + "a" * 99)
+    assert errors["auth_key"] == ["Must be at most 100 characters"]
