@@ -10,6 +10,15 @@ from __future__ import annotations
 
 import re
 
+# Bounds on what a hook adds to every request. Common servers refuse a request whose header
+# section passes 8-16 KiB (nginx, Node.js, load balancers); our own headers, the secret and
+# these stay well below that, and a hook cannot turn each delivery into a bulk upload.
+MAX_CUSTOM_HEADERS = 20
+MAX_NAME_LENGTH = 100
+MAX_VALUE_LENGTH = 1024
+MAX_CUSTOM_HEADER_BYTES = 4096  # every custom "name: value\r\n" together
+MAX_SECRET_LENGTH = 4096  # the auth header value: room for a long bearer token
+
 # RFC 9110 token characters: what a header name may contain.
 _NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Visible ASCII (0x21-0x7E), space and horizontal tab.
@@ -22,8 +31,18 @@ def is_valid_name(name: object) -> bool:
     return isinstance(name, str) and _NAME.fullmatch(name) is not None
 
 
+def too_long(text: str, limit: int) -> str:
+    """Return the input-validation sentence when `text` passes `limit`, else ''."""
+    return f"Must be at most {limit} characters" if len(text) > limit else ""
+
+
+def wire_size(headers: list[dict[str, str]]) -> int:
+    """Return the bytes these headers take in a request: 'name: value\\r\\n' each."""
+    return sum(len(h["key"]) + len(h["value"]) + 4 for h in headers)
+
+
 def value_problem(name: str, value: str) -> str:
-    """Return why `value` cannot be sent as header `name` ('' when it can)."""
+    """Return why `value` cannot be sent as header `name` ('' when it can); lengths aside."""
     if any(ch in value for ch in _LINE_BREAKS):
         return "Must not contain line breaks"
     if _VALUE.fullmatch(value) is None:

@@ -76,4 +76,5 @@ def test_a_header_value_over_1024_characters_is_an_error_on_its_row(admin_client
 
 def test_an_auth_field_over_100_characters_is_an_error_on_the_field(admin_client):
     errors = field_errors(admin_client, auth_key="X-" + "a" * 99)
-    assert errors["auth_key"] == ["Must be at most 100 characters"]
+    # The field's own max_length (also the input's maxlength attribute) says it first.
+    assert errors["auth_key"] == ["Ensure this value has at most 100 characters (it has 101)."]
