@@ -73,8 +73,21 @@ def test_uri_rules(api, hook_body, uri, expected):
 
 def test_http_is_accepted_for_an_allowed_network(api, hook_body, settings):
     settings.HOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    hook_body["channel"]["config"]["uri"] = "http://127.0.0.1:9/hook"
+    hook_body["channel"]["config"]["uri"] = "http://127.0.0.1:9999/hook"
     assert post(api, hook_body).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("uri", "cause"),
+    [
+        ("https://receiver.example.com:22/hook",
+         "Port 22 is not allowed; allowed ports are 80, 443, 1024-65535."),
+        ("https://receiver.example.com:0/hook", "Port 0 is not a valid port."),
+    ],
+)  # fmt: skip
+def test_the_port_must_be_allowed(api, hook_body, uri, cause):
+    hook_body["channel"]["config"]["uri"] = uri
+    assert causes_of(post(api, hook_body)) == [f"channel.config.uri: {cause}"]
 
 
 def test_event_types_must_be_1_to_300_catalog_eligible_names(api, hook_body, settings):
