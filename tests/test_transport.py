@@ -392,3 +392,18 @@ def test_a_certificate_for_another_name_fails_the_tls_handshake(tls_receiver):
     assert result.error.startswith("TLS handshake failed: ")
     assert "127.0.0.1" in result.error
     assert tls_receiver.requests == []
+
+
+def test_an_https_receiver_trickling_its_body_is_cut_at_the_deadline(tls_files, monkeypatch):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls_files / "leaf.pem", tls_files / "leaf.key")
+    monkeypatch.setattr(transport, "_ca_bundle", lambda: str(tls_files / "ca.pem"))
+    with TricklingServer(**TRICKLING_BODY, ssl_context=context) as server:
+        started = time.monotonic()
+        result = transport.send(
+            url=f"https://hooks.test:{server.port}/hook", body=b"{}", headers={}, timeout=DEADLINE
+        )
+        elapsed = time.monotonic() - started
+
+    assert elapsed < DEADLINE + MARGIN
+    assert (result.status_code, result.error) == (None, f"{transport.TIMED_OUT} after 1 s")

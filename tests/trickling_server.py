@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 
@@ -15,9 +16,16 @@ class TricklingServer:
     """
 
     def __init__(
-        self, *, head: bytes, trickle: bytes, interval: float = 0.05, max_seconds: float = 8.0
+        self,
+        *,
+        head: bytes,
+        trickle: bytes,
+        interval: float = 0.05,
+        max_seconds: float = 8.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.head, self.trickle = head, trickle
+        self.ssl_context = ssl_context
         self.interval, self.max_seconds = interval, max_seconds
         self.requests = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -26,8 +34,12 @@ class TricklingServer:
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     @property
+    def port(self) -> int:
+        return self._listener.getsockname()[1]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._listener.getsockname()[1]}/hook"
+        return f"http://127.0.0.1:{self.port}/hook"
 
     def __enter__(self) -> TricklingServer:
         self._thread.start()
@@ -52,6 +64,8 @@ class TricklingServer:
         with conn:
             conn.settimeout(self.max_seconds)
             try:
+                if self.ssl_context is not None:
+                    conn = self.ssl_context.wrap_socket(conn, server_side=True)
                 _read_request(conn)
                 self.requests += 1
                 conn.sendall(self.head)
