@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -18,6 +19,9 @@ HTTP_ONLY_ALLOWED = (
     "http:// is only allowed for networks listed in HOOKS_ALLOWED_NETWORKS; use https://"
 )
 _DEFAULT_PORTS = {"https": 443, "http": 80}
+# Without a port policy verification errors turn the service into a port scanner of any
+# public host; web services listen on 80, 443 or an unprivileged port.
+DEFAULT_ALLOWED_PORTS = ("80", "443", "1024-65535")
 # NAT64 (RFC 6052) embeds an IPv4 address in the last 32 bits; judge that address instead.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # ipaddress counts 100.64.0.0/10 as neither private nor global; name it for the message.
@@ -70,6 +74,41 @@ def _parse_networks(values: tuple[str, ...]) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(value.strip(), strict=False) for value in values)
 
 
+def allowed_ports() -> tuple[tuple[int, int], ...]:
+    """Return settings.HOOKS_ALLOWED_PORTS as (first, last) ranges (read on each call)."""
+    values = getattr(settings, "HOOKS_ALLOWED_PORTS", DEFAULT_ALLOWED_PORTS)
+    return _parse_ports(tuple(values))
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_ports(values: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    ranges = []
+    for value in values:
+        first, dash, last = str(value).strip().partition("-")
+        try:
+            start = int(first)
+            end = int(last) if dash else start
+        except ValueError:
+            start = end = -1
+        if not 1 <= start <= end <= 65535:
+            raise ImproperlyConfigured(
+                f"HOOKS_ALLOWED_PORTS: {value!r} is not a port or a range like 1024-65535"
+            )
+        ranges.append((start, end))
+    if not ranges:
+        raise ImproperlyConfigured("HOOKS_ALLOWED_PORTS is empty: no request could be sent")
+    return tuple(ranges)
+
+
+def _check_port(port: int) -> None:
+    if port == 0:
+        raise DestinationBlocked("port 0 is not a valid port")
+    ranges = allowed_ports()
+    if not any(start <= port <= end for start, end in ranges):
+        shown = ", ".join(str(s) if s == e else f"{s}-{e}" for s, e in ranges)
+        raise DestinationBlocked(f"port {port} is not allowed; allowed ports are {shown}")
+
+
 def resolve_destination(url: str) -> Destination:
     """Resolve and check `url`; raise DestinationBlocked (or UnresolvableHost) when refused."""
     parts = _split(url)
@@ -111,6 +150,7 @@ def validate_uri_syntax(uri: str) -> str | None:
     if parts.username is not None or parts.password is not None:
         return "The URI must not contain a user name or password."
     try:
+        _port(parts, scheme)  # the port policy needs no DNS: judge it first
         if scheme == "http":
             resolve_destination(uri)
             return None
@@ -161,7 +201,10 @@ def _port(parts: SplitResult, scheme: str) -> int:
         port = parts.port
     except ValueError:
         raise DestinationBlocked("the URL's port is not valid") from None
-    return port if port else _DEFAULT_PORTS[scheme]
+    # `if port` would read an explicit :0 as "no port" and send it to 443.
+    port = _DEFAULT_PORTS[scheme] if port is None else port
+    _check_port(port)
+    return port
 
 
 def _resolve(hostname: str, port: int, *, numeric_only: bool) -> list[IPAddress]:
