@@ -5,39 +5,28 @@ from __future__ import annotations
 import email.utils
 import logging
 import os
-import socket
-import ssl
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.client import HTTPException, RemoteDisconnected
+from http.client import HTTPException
 from typing import Any
 
 import urllib3
 from django.conf import settings
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
-    ConnectTimeoutError,
     HTTPError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    SSLError,
 )
 
 from hooks import deadline as request_deadline
 from hooks import ssrf
 from hooks.header_rules import header_problem
+from hooks.transport_errors import CLOSED, TIMED_OUT, describe_failure
 
 logger = logging.getLogger("hooks.transport")
 
-# Error sentences callers may match on (hooks.challenge does).
-TIMED_OUT = "Connection timed out"
-REFUSED = "Connection refused"
-CLOSED = "Connection closed without a response"
-TLS_FAILED = "TLS handshake failed"
 
 # After the excerpt, read at most this much more to leave a keep-alive connection reusable;
 # a longer body is cut off by closing the connection instead.
@@ -190,7 +179,7 @@ def _open(
                 release_conn=False,
             )
         except (HTTPError, HTTPException, OSError) as exc:
-            error = _describe(exc)
+            error = describe_failure(exc)
             # A server may close an idle keep-alive connection just as it is reused; the
             # request then usually never reached the application, so, like browsers, try
             # once more (receivers de-duplicate on eventId for the rare double delivery).
@@ -300,7 +289,7 @@ def _read_excerpt(
         _shrink_read_timeout(response, deadline)
         data = response.read(limit) if limit > 0 else b""
     except (HTTPError, HTTPException, OSError) as exc:
-        if _describe(exc) == TIMED_OUT:
+        if describe_failure(exc) == TIMED_OUT:
             response.close()
             return "", True
         # Otherwise the status line arrived; a body cut short only shortens the excerpt.
@@ -328,59 +317,6 @@ def _shrink_read_timeout(response: urllib3.BaseHTTPResponse, deadline: float) ->
         if remaining <= 0:
             raise TimeoutError("deadline passed")
         sock.settimeout(remaining)
-
-
-def _describe(exc: BaseException) -> str:
-    """Map a low-level exception to a short sentence (a timeout is just TIMED_OUT)."""
-    chain = _causes(exc)
-    if any(isinstance(e, ConnectionRefusedError) for e in chain):
-        return REFUSED
-    # urllib3 makes NewConnectionError a subclass of ConnectTimeoutError: exclude it.
-    if any(
-        isinstance(e, ReadTimeoutError | TimeoutError)
-        or (isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError))
-        for e in chain
-    ):
-        return TIMED_OUT
-    for e in chain:
-        if isinstance(e, SSLError | ssl.SSLError | ssl.CertificateError):
-            return f"{TLS_FAILED}: {_ssl_reason(e)}"
-    if any(
-        isinstance(e, RemoteDisconnected | ConnectionResetError | BrokenPipeError) for e in chain
-    ):
-        return CLOSED
-    if isinstance(exc, NewConnectionError):
-        reason = next((e for e in chain if isinstance(e, OSError) and e.strerror), None)
-        return f"Could not connect: {reason.strerror if reason else exc}"
-    if isinstance(exc, ProtocolError):
-        return CLOSED if "without response" in str(exc) else f"Invalid response: {exc}"
-    if isinstance(exc, socket.gaierror):
-        return f"Could not resolve host: {exc.strerror}"
-    return f"Request failed: {exc}"
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """Return `exc` and the exceptions it wraps (urllib3 nests them in args and __cause__)."""
-    seen: list[BaseException] = []
-    pending = [exc]
-    while pending and len(seen) < 10:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.append(current)
-        pending.extend(a for a in current.args if isinstance(a, BaseException))
-        for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
-            if isinstance(linked, BaseException):
-                pending.append(linked)
-    return seen
-
-
-def _ssl_reason(exc: BaseException) -> str:
-    inner = exc
-    while isinstance(inner, SSLError) and inner.args and isinstance(inner.args[0], Exception):
-        inner = inner.args[0]
-    reason = getattr(inner, "verify_message", None) or getattr(inner, "reason", None)
-    return str(reason or inner).strip() or type(inner).__name__
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

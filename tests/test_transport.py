@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from hooks import transport
+from hooks import transport, transport_errors
 from hooks.receiver import Receiver
 from tests.trickling_server import TricklingServer
 
@@ -308,7 +308,7 @@ def test_a_trickling_receiver_is_cut_at_the_deadline_as_a_timeout(settings, answ
 
     assert server.requests == 1
     assert elapsed < DEADLINE + MARGIN
-    assert (result.status_code, result.error) == (None, f"{transport.TIMED_OUT} after 1 s")
+    assert (result.status_code, result.error) == (None, f"{transport_errors.TIMED_OUT} after 1 s")
     assert result.ok is False and result.blocked is False
 
 
@@ -406,4 +406,4 @@ def test_an_https_receiver_trickling_its_body_is_cut_at_the_deadline(tls_files, 
         elapsed = time.monotonic() - started
 
     assert elapsed < DEADLINE + MARGIN
-    assert (result.status_code, result.error) == (None, f"{transport.TIMED_OUT} after 1 s")
+    assert (result.status_code, result.error) == (None, f"{transport_errors.TIMED_OUT} after 1 s")
