@@ -1,8 +1,9 @@
 """Settings for the Event Hooks Console.
 
-Every setting comes from the environment with a safe default, so that
-`make run` works on a fresh machine with no services: SQLite (WAL) and
-django-q2's ORM broker. PostgreSQL (`DATABASE_URL`) and Redis
+Every setting comes from the environment with a safe default: production
+behaviour (DEBUG off) unless DJANGO_DEBUG=1 asks for development mode, which
+`make run` does, so that it works on a fresh machine with no services: SQLite
+(WAL) and django-q2's ORM broker. PostgreSQL (`DATABASE_URL`) and Redis
 (`HOOKS_REDIS_URL`) switch the same code to the scale-out stack.
 """
 
@@ -14,15 +15,28 @@ from pathlib import Path
 
 import dj_database_url
 
-from hooksite.env import env_bool, env_float, env_int, env_list, env_str, parse_duration
+from hooksite.env import (
+    check_secret_key,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    parse_duration,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-# A fixed development key keeps sessions valid across restarts of `make run`;
-# the system check hooks.W001 warns loudly when it is used with DEBUG off.
+# Production unless asked otherwise: a deploy that forgets a variable must fail safe.
+# `make run` and the test suite (tests/settings.py) set DJANGO_DEBUG=1 themselves.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# A fixed development key keeps sessions valid across restarts of `make run`. It is
+# public, and it also derives the key that encrypts secrets at rest, so outside
+# development mode it is refused (check_secret_key) rather than merely warned about.
 INSECURE_DEV_SECRET_KEY = "django-insecure-event-hooks-console-development-key-do-not-use"
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", INSECURE_DEV_SECRET_KEY)
+SECRET_KEY = check_secret_key(
+    env_str("DJANGO_SECRET_KEY", INSECURE_DEV_SECRET_KEY), INSECURE_DEV_SECRET_KEY, debug=DEBUG
+)
 # Old keys still decrypt stored secrets after a rotation (see hooks/encryption.py).
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
