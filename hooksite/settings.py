@@ -228,6 +228,11 @@ HOOKS_LEASE_SECONDS = env_int("HOOKS_LEASE_SECONDS", 60)
 HOOKS_HEALTH_WRITE_INTERVAL = env_float("HOOKS_HEALTH_WRITE_INTERVAL", 1.0)
 HOOKS_SIGNING_SECRET_GRACE = parse_duration(env_str("HOOKS_SIGNING_SECRET_GRACE", "24h"))
 HOOKS_API_RATE_LIMIT = env_int("HOOKS_API_RATE_LIMIT", 600)  # requests per minute per token
+# Sign-in throttling (console and admin login): failures allowed per attempted username and
+# per client address within the window, counted in the database shared by all web processes.
+HOOKS_LOGIN_FAILURES_PER_USERNAME = env_int("HOOKS_LOGIN_FAILURES_PER_USERNAME", 5)
+HOOKS_LOGIN_FAILURES_PER_ADDRESS = env_int("HOOKS_LOGIN_FAILURES_PER_ADDRESS", 20)
+HOOKS_LOGIN_FAILURE_WINDOW = parse_duration(env_str("HOOKS_LOGIN_FAILURE_WINDOW", "15m"))
 HOOKS_RETENTION_EVENTS = parse_duration(env_str("HOOKS_RETENTION_EVENTS", "90d"))
 HOOKS_RETENTION_DELIVERIES = parse_duration(env_str("HOOKS_RETENTION_DELIVERIES", "30d"))
 # Attempts (request/response headers and excerpts) may go before their deliveries; never after.

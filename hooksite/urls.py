@@ -1,20 +1,41 @@
 """URL configuration: console pages, the API under /api/v1/, admin and login."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hooks.api.errors import error_response
+from hooks.login_throttle import AdminLoginForm, ConsoleLoginForm
 from hooks.views import health
+
+# Both sign-in pages count failures and refuse throttled attempts (hooks/login_throttle.py).
+admin.site.login_form = AdminLoginForm
 
 
 def api_not_found(request, *args, **kwargs):
     return error_response(404, "E0000007", "Not found: Resource not found")
 
 
+account_urls = [  # /accounts/...: django.contrib.auth.urls, with the throttled login form
+    path("login/", auth_views.LoginView.as_view(authentication_form=ConsoleLoginForm),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
+    path("password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password_reset/done/", auth_views.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("reset/done/", auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+]  # fmt: skip
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include(account_urls)),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("hooks.api.urls")),
