@@ -145,6 +145,16 @@ STORAGES = {
     },
 }
 
+# --- Email (password reset) ---------------------------------------------------
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# The password-reset pages are mounted only when mail can be sent: EMAIL_HOST is set.
+HOOKS_PASSWORD_RESET = env_bool("HOOKS_PASSWORD_RESET", "EMAIL_HOST" in os.environ)
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -244,8 +254,12 @@ HOOKS_PURGE_BATCH = env_int("HOOKS_PURGE_BATCH", 1000)
 # /healthz: a worker heartbeat older than STALE reads "stale" (still 200), older than DEAD 503.
 HOOKS_HEARTBEAT_STALE = parse_duration(env_str("HOOKS_HEARTBEAT_STALE", "3m"))
 HOOKS_HEARTBEAT_DEAD = parse_duration(env_str("HOOKS_HEARTBEAT_DEAD", "5m"))
-# /metrics: bearer token for scrapers; empty leaves it open (then restrict it at the proxy).
+# /metrics: bearer token for scrapers. Required with DEBUG off (system check hooks.E001);
+# empty leaves /metrics open in development mode only.
 HOOKS_METRICS_TOKEN = env_str("HOOKS_METRICS_TOKEN", "")
+# /api/v1/schema and /api/v1/docs: with DEBUG off only for super admins and API tokens,
+# unless this makes them public.
+HOOKS_PUBLIC_API_DOCS = env_bool("HOOKS_PUBLIC_API_DOCS", False)
 # /metrics: the "recent" gauges and the latency histogram cover this much time.
 HOOKS_METRICS_WINDOW = parse_duration(env_str("HOOKS_METRICS_WINDOW", "5m"))
 
