@@ -1,9 +1,10 @@
-"""System checks that warn about unsafe production settings."""
+"""System checks about unsafe production settings: warnings, and errors for what must not
+be deployed (an Error stops `migrate`, `qcluster` and every other command that runs checks)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 
 
 @register(deploy=False)
@@ -56,3 +57,20 @@ def production_settings_check(app_configs, **kwargs) -> list[Warning]:
             )
         )
     return warnings
+
+
+@register(deploy=False)
+def exposure_check(app_configs, **kwargs) -> list[Error]:
+    """Error (hooks.E001) when DEBUG is off and /metrics would have no token."""
+    if settings.DEBUG or settings.HOOKS_METRICS_TOKEN:
+        return []
+    return [
+        Error(
+            "HOOKS_METRICS_TOKEN is not set with DEBUG off: /metrics answers every scrape "
+            "with 401.",
+            hint='Set HOOKS_METRICS_TOKEN to a random value, e.g. from `python -c "import '
+            'secrets; print(secrets.token_urlsafe(32))"`, and give it to the scraper as '
+            "`Authorization: Bearer <token>` (Prometheus: `authorization: {credentials: ...}`).",
+            id="hooks.E001",
+        )
+    ]
