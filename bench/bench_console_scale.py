@@ -40,6 +40,7 @@ HOOKS = 10  # the first hook holds half of the deliveries: its log is the deep o
 CHUNK = 100_000
 GOAL_MS = 100.0
 RARE_EVENTS, RARE_TYPE, RARE_ACTOR = 100, "user.session.end", "00uRARE"
+METRICS_TOKEN = secrets.token_urlsafe(32)
 
 
 # --- a throwaway database -----------------------------------------------------------------
@@ -109,6 +110,8 @@ def start_django(env: dict[str, str]) -> None:
     from django.conf import settings
 
     settings.DEBUG = False  # no SQL query log while timing (the storage choice is made)
+    # With DEBUG off /metrics wants its bearer token, as in production.
+    settings.HOOKS_METRICS_TOKEN = METRICS_TOKEN
 
 
 # --- bulk loading -------------------------------------------------------------------------
@@ -320,7 +323,9 @@ def scenarios(hooks: list[str]) -> dict[str, Callable[[], object]]:
         "api: deliveries, deep page (keyset)": get(api, f"{api_list}?after={deep}"),
         "selector: deliveries_page, page 1": lambda: deliveries_page(hook=big, limit=50),
         "selector: deliveries_page, deep": lambda: deliveries_page(hook=big, after=deep, limit=50),
-        "GET /metrics (whole database)": get(console, "/metrics"),
+        "GET /metrics (whole database)": get(
+            console, "/metrics", HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}"
+        ),
         f"api: System Log, eventType eq (the {RARE_EVENTS} rare)": get(
             api, f"/api/v1/logs?{urlencode({'since': since, 'limit': 100, 'filter': rare})}"
         ),
