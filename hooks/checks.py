@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+from hooks.ssrf import allowed_ports
 
 
 @register(deploy=False)
@@ -74,3 +77,19 @@ def exposure_check(app_configs, **kwargs) -> list[Error]:
             id="hooks.E001",
         )
     ]
+
+
+@register(deploy=False)
+def outbound_policy_check(app_configs, **kwargs) -> list[Error]:
+    """Error (hooks.E002) when HOOKS_ALLOWED_PORTS cannot be read: refuse to start, not to send."""
+    try:
+        allowed_ports()
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Use comma-separated ports and inclusive ranges, e.g. 80,443,1024-65535.",
+                id="hooks.E002",
+            )
+        ]
+    return []

@@ -279,3 +279,16 @@ def test_hooks_allowed_ports_lists_ports_and_ranges_read_on_each_call(settings):
 def test_validate_uri_syntax_applies_the_port_policy_without_dns(uri, error, fake_dns):
     assert ssrf.validate_uri_syntax(uri) == error
     assert fake_dns == []
+
+
+def test_a_malformed_port_policy_is_a_system_check_error_at_startup(settings):
+    """A typo in HOOKS_ALLOWED_PORTS stops `check` (so migrate, qcluster), not the first send."""
+    from hooks.checks import outbound_policy_check
+
+    settings.HOOKS_ALLOWED_PORTS = ["443", "80-x"]
+    errors = outbound_policy_check(None)
+    assert [e.id for e in errors] == ["hooks.E002"]
+    assert "80-x" in errors[0].msg
+
+    settings.HOOKS_ALLOWED_PORTS = ["443", "8000-8100"]
+    assert outbound_policy_check(None) == []
