@@ -5,8 +5,9 @@ with `eq`, `ne`, `sw`, `co`, `pr`, `and`, `or`, `not` and parentheses. A path
 that crosses an array (`target.id`) matches when any element matches.
 
 A filter compiles to a predicate over LogEvent dicts, which decides, plus where it
-can a `narrowing`: a database condition every match satisfies (today: on the indexed
-`event_type` column), so that `eventType eq "..."` reads only that type's rows.
+can a `narrowing`: a database condition every match satisfies (on the indexed `event_type`
+and `actor_id` columns), so that `eventType eq "..."` reads only that type's rows. The rest
+is tested row by row, at most HOOKS_LOG_SCAN_LIMIT rows a request (hooks/log_scan.py).
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ class Clause:
     narrowing: Q | None = None
 
 
-# Only columns whose stored value is exactly the JSON value (eventType is a catalog name).
-_NARROWABLE = {("eventType",): "event_type"}
+# Indexed columns holding the JSON value: eventType is a catalog name; actor.id is stored as
+# str(value or "")[:255] (hooks/publishing.py), exact for the values _inexact() lets through.
+_NARROWABLE = {("eventType",): "event_type", ("actor", "id"): "actor_id"}
+_COLUMN_LENGTH = 255
+# How non-string ids read in the column ("", "True") and in a comparison ("0", "true"):
+# a value one of these could satisfy must not become SQL.
+_NON_STRING_RENDERINGS = ("0", "0.0", "-0.0", "false", "true", "[]", "{}")
 
 TOKEN = re.compile(
     r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<paren>[()])|(?P<word>[A-Za-z_][\w.]*))'
@@ -166,13 +172,22 @@ class _Parser:
 
 def _narrowing(path: tuple[str, ...], op: str, expected: str) -> Q | None:
     column = _NARROWABLE.get(path)
-    if column is None:
+    if column is None or (column == "actor_id" and _inexact(op, expected)):
         return None
     if op == "eq":
         return Q(**{column: expected})
     if op == "sw":
         return Q(**{f"{column}__startswith": expected})  # case-insensitive on SQLite: a superset
     return None
+
+
+def _inexact(op: str, expected: str) -> bool:
+    """Whether the truncated, str()-converted actor_id column could miss a match."""
+    if not expected or len(expected) > _COLUMN_LENGTH:
+        return True
+    if op == "sw":
+        return any(rendering.startswith(expected) for rendering in _NON_STRING_RENDERINGS)
+    return expected in _NON_STRING_RENDERINGS
 
 
 def compile_filter(text: str) -> Clause:
@@ -185,4 +200,9 @@ def keyword_predicate(q: str) -> Predicate:
     import json
 
     terms = [term.lower() for term in q.split() if term]
-    return lambda e: all(term in json.dumps(e).lower() for term in terms)
+
+    def has_every_term(event: dict) -> bool:
+        text = json.dumps(event).lower()  # once per event, not once per term
+        return all(term in text for term in terms)
+
+    return has_every_term
