@@ -23,10 +23,27 @@ Predicate = Callable[[dict], bool]
 
 @dataclass(frozen=True)
 class Clause:
-    """A compiled (part of a) filter: the exact test, and a superset of it in SQL or None."""
+    """A compiled (part of a) filter: the exact test, and supersets of it (or None): one in
+    SQL, and one on the event's stored JSON text, which is much cheaper than decoding it."""
 
     predicate: Predicate
     narrowing: Q | None = None
+    text_test: Callable[[str], bool] | None = None
+
+
+# Characters that read the same in the stored JSON text (SQLite: json.dumps; PostgreSQL:
+# jsonb's text) as in the decoded value: printable ASCII except the quote and the backslash.
+_SAME_IN_JSON_TEXT = re.compile(r"[ !#-\[\]-~]+")
+# For `q` terms also no JSON punctuation, so that a term never spans two fields (whose order
+# PostgreSQL's jsonb may change).
+_WITHIN_ONE_JSON_VALUE = re.compile(r"[!#-+\--9;-Z^-z|~]+")
+
+
+def text_contains(value: str) -> Callable[[str], bool] | None:
+    """A superset test "the stored JSON text contains `value`", when that is exact enough."""
+    if not _SAME_IN_JSON_TEXT.fullmatch(value):
+        return None
+    return lambda text: value in text
 
 
 # Indexed columns holding the JSON value: eventType is a catalog name; actor.id is stored as
@@ -120,7 +137,11 @@ class _Parser:
             narrowing = Q()
             for part in parts:
                 narrowing |= part.narrowing
-        return Clause(lambda e: any(test(e) for test in tests), narrowing)
+        text_tests = [part.text_test for part in parts]
+        text_test = None
+        if all(test is not None for test in text_tests):
+            text_test = lambda text: any(test(text) for test in text_tests)  # noqa: E731
+        return Clause(lambda e: any(test(e) for test in tests), narrowing, text_test)
 
     def conjunction(self) -> Clause:
         parts = [self.unary()]
@@ -136,7 +157,11 @@ class _Parser:
             narrowing = Q()
             for part in narrowings:
                 narrowing &= part
-        return Clause(lambda e: all(test(e) for test in tests), narrowing)
+        text_tests = [part.text_test for part in parts if part.text_test is not None]
+        text_test = None
+        if text_tests:
+            text_test = lambda text: all(test(text) for test in text_tests)  # noqa: E731
+        return Clause(lambda e: all(test(e) for test in tests), narrowing, text_test)
 
     def unary(self) -> Clause:
         token = self.take()
@@ -167,6 +192,9 @@ class _Parser:
         return Clause(
             lambda e: any(_compare(op, v, expected) for v in _values(e, path)),
             _narrowing(tuple(path), op, expected),
+            # A value that eq/sw/co accepts contains `expected` (numbers and booleans too:
+            # they are compared as the text they are stored as).
+            text_contains(expected) if op in ("eq", "sw", "co") else None,
         )
 
 
@@ -206,3 +234,14 @@ def keyword_predicate(q: str) -> Predicate:
         return all(term in text for term in terms)
 
     return has_every_term
+
+
+def keyword_clause(q: str) -> Clause:
+    """`q` as a Clause: the exact test, and a test of the stored JSON text for plain terms."""
+    terms = [term.lower() for term in q.split() if _WITHIN_ONE_JSON_VALUE.fullmatch(term)]
+
+    def has_plain_terms(text: str) -> bool:
+        text = text.lower()
+        return all(term in text for term in terms)
+
+    return Clause(keyword_predicate(q), text_test=has_plain_terms if terms else None)

@@ -9,13 +9,15 @@ match is skipped or returned twice, and no request reads the whole window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
+from hooks.log_query import Clause
 from hooks.models import Event
 
 SCAN_CHUNK = 500
@@ -47,32 +49,51 @@ def after(rows: QuerySet, position: Position, *, descending: bool) -> QuerySet:
 
 def scan_page(
     rows: QuerySet,
-    predicates: list[Callable[[dict], bool]],
+    clauses: list[Clause],
     *,
     limit: int,
     descending: bool,
     scan_limit: int | None = None,
 ) -> ScanPage:
-    """Up to `limit` rows that pass every predicate, examining at most `scan_limit` rows."""
+    """Up to `limit` rows that pass every clause, examining at most `scan_limit` rows."""
     rows = rows.order_by(*(("-published", "-id") if descending else ("published", "id")))
-    if not predicates:  # SQL alone decides: an index range, bounded by the page itself
+    if not clauses:  # SQL alone decides: an index range, bounded by the page itself
         found = list(rows[: limit + 1])
         more = len(found) > limit
         page = found[:limit]
         return ScanPage(page, _position(page[-1]) if more else None, examined=len(found))
     scan_limit = max(1, scan_limit or settings.HOOKS_LOG_SCAN_LIMIT)
+    text_tests = [clause.text_test for clause in clauses if clause.text_test is not None]
+    predicates = [clause.predicate for clause in clauses]
+    # The JSON as stored, not decoded: decoding is most of a scan's time, and the text
+    # tests (plain substrings) rule most rows out before it. Matches become Events here.
+    columns = [f.attname for f in Event._meta.concrete_fields]
+    data_at = columns.index("data")
+    texts = rows.annotate(json_text=Cast("data", TextField()))
+    selected = [*columns[:data_at], "json_text", *columns[data_at + 1 :]]
     found: list[Event] = []
-    examined, last = 0, None
-    for row in rows[:scan_limit].iterator(chunk_size=SCAN_CHUNK):
+    examined, last, next_position = 0, None, None
+    for values in texts.values_list(*selected)[:scan_limit].iterator(chunk_size=SCAN_CHUNK):
         examined += 1
-        if all(predicate(row.data) for predicate in predicates):
+        last = values
+        text = values[data_at]
+        if not all(test(text) for test in text_tests):
+            continue
+        data = json.loads(text)
+        if all(predicate(data) for predicate in predicates):
             if len(found) == limit:  # a match beyond the page: the page is full
-                return ScanPage(found, _position(found[-1]), examined=examined)
-            found.append(row)
-        last = row
-    if examined == scan_limit:  # stopped by the bound: continue after the last row examined
-        return ScanPage(found, _position(last), examined=examined, partial=True)
-    return ScanPage(found, None, examined=examined)
+                next_position = _position(found[-1])
+                break
+            found.append(_event(rows.db, columns, values, data_at, data))
+    else:
+        if examined == scan_limit:  # stopped by the bound: continue after the last row
+            next_position = _position(_event(rows.db, columns, last, data_at, None))
+    partial = next_position is not None and len(found) < limit
+    return ScanPage(found, next_position, examined=examined, partial=partial)
+
+
+def _event(db: str, columns: list[str], values: tuple, data_at: int, data) -> Event:
+    return Event.from_db(db, columns, [*values[:data_at], data, *values[data_at + 1 :]])
 
 
 def _position(row: Event) -> Position:

@@ -176,6 +176,7 @@ def log_page(
     hooks/log_scan.py (at most HOOKS_LOG_SCAN_LIMIT rows a page), whose partial pages
     carry a cursor that continues after the last row examined.
     """
+    from hooks.log_query import Clause, text_contains
     from hooks.log_scan import after as rows_after
     from hooks.log_scan import scan_page
 
@@ -187,7 +188,7 @@ def log_page(
         if Event.objects.filter(actor_id=actor).exists():
             rows = rows.filter(actor_id=actor)
         else:
-            predicates.append(_alternate_id_is(actor))
+            predicates.append(Clause(_alternate_id_is(actor), text_test=text_contains(actor)))
     if since:
         rows = rows.filter(published__gte=since)
     if until:

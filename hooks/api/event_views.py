@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from hooks.api.errors import validation_error
 from hooks.log_events import EventValidationError, parse_timestamp
-from hooks.log_query import LogQueryError, compile_filter, keyword_predicate
+from hooks.log_query import LogQueryError, compile_filter, keyword_clause
 from hooks.log_scan import after as rows_after
 from hooks.log_scan import scan_page
 from hooks.models import Event
@@ -106,18 +106,18 @@ class SystemLog(APIView):
         order = request.query_params.get("sortOrder", "ASCENDING").upper()
         if order not in ("ASCENDING", "DESCENDING"):
             raise validation_error("sortOrder", ["sortOrder: must be ASCENDING or DESCENDING"])
-        predicates = []
+        clauses = []
         rows = Event.objects.filter(published__gte=since, published__lt=until)
         try:
             if request.query_params.get("filter"):
                 clause = compile_filter(request.query_params["filter"])
-                predicates.append(clause.predicate)
+                clauses.append(clause)
                 if clause.narrowing is not None:
                     rows = rows.filter(clause.narrowing)  # e.g. the event_type index
         except LogQueryError as error:
             raise validation_error("filter", [f"filter: {error}"]) from None
         if request.query_params.get("q"):
-            predicates.append(keyword_predicate(request.query_params["q"]))
+            clauses.append(keyword_clause(request.query_params["q"]))
         descending = order == "DESCENDING"
         if request.query_params.get("after"):
             try:
@@ -127,7 +127,7 @@ class SystemLog(APIView):
             rows = rows_after(rows, position, descending=descending)
         # At most HOOKS_LOG_SCAN_LIMIT rows are tested per request; a partial page's next
         # link continues after the last row examined (hooks/log_scan.py).
-        page = scan_page(rows, predicates, limit=limit, descending=descending)
+        page = scan_page(rows, clauses, limit=limit, descending=descending)
         response = Response([row.data for row in page.items])
         links = [f'<{self._url(request, {})}>; rel="self"']
         if page.next_position is not None:
