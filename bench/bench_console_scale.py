@@ -8,7 +8,7 @@ of DATABASE_URL), migrates it in a subprocess, bulk-loads deliveries with SQL
 (INSERT ... SELECT over a row generator), then times ~50 requests per page through Django's
 test client, logged in as a super admin: p50 / p95, and the ratio of p95 to two baselines
 measured in the same run (a bare `SELECT 1` round trip, and GET /healthz through the whole
-Django stack). Goal: p95 <= 100 ms per page.
+Django stack). Goal: p95 <= 100 ms per page; <= 1 s for a System Log scan.
 
 Run:  .venv/bin/python bench/bench_console_scale.py [--rows 1000000] [--db sqlite|postgres]
           [--requests 50] [--quick]          (--quick: 100,000 rows)
@@ -40,6 +40,7 @@ DEFAULT_PG = "postgres://hooks:hooks@127.0.0.1:5432/hooks"
 HOOKS = 10  # the first hook holds half of the deliveries: its log is the deep one
 CHUNK = 100_000
 GOAL_MS = 100.0
+GOAL_SCAN_MS = 1000.0  # a System Log request that tests events one by one (issue #10)
 RARE_EVENTS, RARE_TYPE, RARE_ACTOR = 100, "user.session.end", "00uRARE"
 RARE_EMAIL = "rare.actor@example.com"
 
@@ -387,7 +388,8 @@ def report(results: dict[str, list[float]], baselines: tuple[str, str]) -> None:
     )
     for name, times in results.items():
         p95 = percentile(times, 95)
-        goal = "" if name.startswith("baseline") else ("ok" if p95 <= GOAL_MS else "MISSED")
+        limit = GOAL_SCAN_MS if "scan)" in name else GOAL_MS
+        goal = "" if name.startswith("baseline") else ("ok" if p95 <= limit else "MISSED")
         print(
             f"{name:<48} {len(times):>4} {percentile(times, 50):>8.2f} {p95:>8.2f} "
             f"{max(times):>8.2f} {p95 / select_p95:>13.0f} {p95 / healthz_p95:>12.1f}  {goal}"
