@@ -218,6 +218,9 @@ HOOKS_DELIVERY_TIMEOUT = env_float("HOOKS_DELIVERY_TIMEOUT", 3.0)
 HOOKS_USER_AGENT = env_str("HOOKS_USER_AGENT", "Okta-Integrations")
 HOOKS_RESPONSE_EXCERPT_BYTES = env_int("HOOKS_RESPONSE_EXCERPT_BYTES", 4096)
 HOOKS_FILTER_MAX_LENGTH = env_int("HOOKS_FILTER_MAX_LENGTH", 1024)
+HOOKS_FILTER_MAX_STEPS = env_int("HOOKS_FILTER_MAX_STEPS", 100_000)  # list elements per event
+HOOKS_FILTER_BACKTEST_MAX_STEPS = env_int("HOOKS_FILTER_BACKTEST_MAX_STEPS", 1_000_000)
+HOOKS_LOG_SCAN_LIMIT = env_int("HOOKS_LOG_SCAN_LIMIT", 20_000)  # System Log rows per request
 # Sign-ins, user and group changes in this console become System Log events.
 HOOKS_AUTH_EVENTS = env_bool("HOOKS_AUTH_EVENTS", True)
 # Outbound requests may only reach public addresses, except these networks.
