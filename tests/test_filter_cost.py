@@ -185,3 +185,36 @@ def test_a_backtest_stops_when_its_total_budget_is_spent(settings):
     assert result.matched == 0
     assert result.total <= 5000 // 1000 + 1  # stopped early, not all 20
     assert "budget" in result.stopped
+
+
+def test_a_stopped_backtest_says_so_on_the_api_and_in_the_console(settings, api):
+    settings.HOOKS_FILTER_MAX_STEPS = 1000
+    settings.HOOKS_FILTER_BACKTEST_MAX_STEPS = 5000
+    Event.objects.bulk_create(
+        Event(uuid=f"big-{i}", published=f"2026-01-01T00:00:{i:02d}Z",
+              event_type="group.user_membership.add", data=event_with_targets(100))
+        for i in range(20)
+    )  # fmt: skip
+    answer = api.post(
+        "/api/v1/filters/test",
+        {"eventType": "group.user_membership.add", "expression": TWO_LEVELS},
+        format="json",
+    )
+    assert answer.status_code == 200
+    assert "budget" in answer.json()["stopped"]
+
+    # The console's live check renders the same result.
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils.html import escape
+
+    from hooks.filter_backtest import backtest
+
+    result = backtest(event_type="group.user_membership.add", expression=TWO_LEVELS)
+    section = SimpleNamespace(
+        event_type="group.user_membership.add",
+        check={"expression": TWO_LEVELS, "problem": None, "result": result},
+    )
+    html = render_to_string("hooks/_filter_check.html", {"section": section})
+    assert escape(result.stopped) in html
