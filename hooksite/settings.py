@@ -193,6 +193,9 @@ HOOKS_CLAIM_DELIVERIES = env_int("HOOKS_CLAIM_DELIVERIES", 10)
 HOOKS_DELIVERY_TIMEOUT = env_float("HOOKS_DELIVERY_TIMEOUT", 3.0)
 HOOKS_USER_AGENT = env_str("HOOKS_USER_AGENT", "Okta-Integrations")
 HOOKS_RESPONSE_EXCERPT_BYTES = env_int("HOOKS_RESPONSE_EXCERPT_BYTES", 4096)
+# Response headers kept per attempt: at most this many, and this many bytes in all.
+HOOKS_RESPONSE_HEADERS_MAX = env_int("HOOKS_RESPONSE_HEADERS_MAX", 50)
+HOOKS_RESPONSE_HEADERS_MAX_BYTES = env_int("HOOKS_RESPONSE_HEADERS_MAX_BYTES", 8192)
 HOOKS_FILTER_MAX_LENGTH = env_int("HOOKS_FILTER_MAX_LENGTH", 1024)
 # Sign-ins, user and group changes in this console become System Log events.
 HOOKS_AUTH_EVENTS = env_bool("HOOKS_AUTH_EVENTS", True)

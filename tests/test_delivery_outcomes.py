@@ -172,3 +172,20 @@ def test_a_second_expired_lease_with_retries_left_waits_for_the_schedule(
     assert delivery.status == Delivery.Status.PENDING
     assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=30)
     assert receiver.requests == []
+
+
+def test_clean_text_replaces_nul_invalid_utf8_and_lone_surrogates():
+    from hooks.stored_response import clean_text
+
+    assert clean_text(b"ok\x00\xff") == "ok\ufffd\ufffd"
+    assert clean_text("a\x00b") == "a\ufffdb"
+    assert clean_text("bad \udcff end") == "bad ? end"
+    assert clean_text(None) == ""
+
+
+def test_one_header_larger_than_the_budget_is_cut_to_fit(settings):
+    from hooks.stored_response import TRUNCATED_KEY, bounded_headers
+
+    kept = bounded_headers({"X-Huge": "é" * 10_000, "X-Next": "never stored"})
+    assert len(kept["X-Huge"].encode()) <= settings.HOOKS_RESPONSE_HEADERS_MAX_BYTES
+    assert "X-Next" not in kept and "2 headers received" in kept[TRUNCATED_KEY]
