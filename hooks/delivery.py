@@ -8,14 +8,13 @@ duplicate tasks are harmless.
 
 from __future__ import annotations
 
-import json
 import time
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from hooks import claims, outcomes, payloads, prepared_sql, retry_policy, stored_response, transport
+from hooks import claims, outcomes, prepared_sql, retry_policy, stored_response, transport
 from hooks.endpoint import Endpoint
 from hooks.health import record_failure, record_success
 from hooks.models import Delivery, DeliveryAttempt, EventHook
@@ -138,10 +137,17 @@ def _end_early(done: list, unsent: list[claims.Claimed], hook: EventHook, *,
 
 
 def retry_delivery(delivery_id: int) -> bool:
-    """Send a PENDING delivery whose retry is due (claimed with compare-and-set)."""
+    """Send a PENDING delivery whose retry is due (claimed with compare-and-set) and whose
+    hook is ACTIVE and VERIFIED."""
     now = timezone.now()
+    # Only while the hook is ACTIVE and VERIFIED: a deactivated or unverified hook's retries
+    # and redeliveries wait PENDING (still due) until it is again; the sweeper then sends them.
     claimed = Delivery.objects.filter(
-        pk=delivery_id, status=Delivery.Status.PENDING, next_attempt_at__lte=now
+        pk=delivery_id,
+        status=Delivery.Status.PENDING,
+        next_attempt_at__lte=now,
+        hook__status=EventHook.Status.ACTIVE,
+        hook__verification_status=EventHook.Verification.VERIFIED,
     ).update(status=Delivery.Status.SENDING, lease_expires_at=claims.lease(), next_attempt_at=None)
     if not claimed:
         return False
@@ -212,26 +218,3 @@ def _new_attempt(
         prepared_sql.insert_many([row], values, key="delivery")
         prepared_sql.execute(count)
     return row, send(url=endpoint.url, body=body, headers=headers)
-
-
-def delivery_redeliver(*, delivery: Delivery) -> Delivery:
-    """Queue a new delivery of the same events under a new eventId (a receiver that
-    de-duplicates on eventId must see it again); return it."""
-    events = json.loads(delivery.body)["data"]["events"] if delivery.body else []
-    with transaction.atomic():
-        copy = Delivery.objects.create(
-            hook=delivery.hook,
-            kind=Delivery.Kind.EVENTS,
-            status=Delivery.Status.PENDING,
-            next_attempt_at=timezone.now(),
-            redelivery_of=delivery,
-            event_count=len(events),
-        )
-        copy.body = payloads.encode(
-            payloads.envelope(hook_id=delivery.hook_id, event_id=str(copy.event_id), events=events)
-        )
-        copy.save(update_fields=["body"])
-    from hooks.dispatch import enqueue
-
-    transaction.on_commit(lambda: enqueue("hooks.tasks.retry_delivery", copy.pk, group="retry"))
-    return copy

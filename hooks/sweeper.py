@@ -59,6 +59,10 @@ def delivery_sweep() -> SweepResult:
             status=Delivery.Status.PENDING,
             kind=Delivery.Kind.EVENTS,
             next_attempt_at__lte=now,
+            # Retries and redeliveries of a deactivated or unverified hook wait, still due,
+            # and are picked up here once it is ACTIVE and VERIFIED again.
+            hook__status=EventHook.Status.ACTIVE,
+            hook__verification_status=EventHook.Verification.VERIFIED,
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:5000]
