@@ -188,6 +188,9 @@ HOOKS_ORG_URL = env_str("HOOKS_ORG_URL", "").rstrip("/")
 HOOKS_MAX_ACTIVE = env_int("HOOKS_MAX_ACTIVE", 25)
 HOOKS_MAX_EVENT_TYPES = env_int("HOOKS_MAX_EVENT_TYPES", 300)
 HOOKS_MAX_BATCH = env_int("HOOKS_MAX_BATCH", 50)
+# Bytes of one envelope's body at most (an event larger than this goes alone): common
+# receiver frameworks refuse bodies above 100 kB (Express's body-parser by default).
+HOOKS_MAX_BATCH_BYTES = env_int("HOOKS_MAX_BATCH_BYTES", 96_000)
 # Deliveries (envelopes) one worker claims in one transaction and then sends in turn.
 HOOKS_CLAIM_DELIVERIES = env_int("HOOKS_CLAIM_DELIVERIES", 10)
 HOOKS_DELIVERY_TIMEOUT = env_float("HOOKS_DELIVERY_TIMEOUT", 3.0)
