@@ -10,8 +10,11 @@ answer goes through here first.
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 # What replaces what cannot be stored: U+FFFD, as UTF-8 decoding with errors="replace".
 REPLACEMENT = "\ufffd"
@@ -68,9 +71,14 @@ def bounded_headers(headers: dict[str, str]) -> dict[str, str]:
 
 def stored_result(result):
     """A transport.DeliveryResult whose texts are safe to store, log and audit."""
-    return dataclasses.replace(
-        result,
-        response_headers=bounded_headers(result.response_headers),
-        response_excerpt=clean_text(result.response_excerpt),
-        error=clean_text(result.error),
-    )
+    try:
+        return dataclasses.replace(
+            result,
+            response_headers=bounded_headers(result.response_headers),
+            response_excerpt=clean_text(result.response_excerpt),
+            error=clean_text(result.error),
+        )
+    except Exception:  # noqa: BLE001 - keep the status: the outcome must still be recorded
+        logger.exception("could not sanitize a response; storing its status only")
+        return dataclasses.replace(result, response_headers={}, response_excerpt="",
+                                   error="The response could not be stored.")  # fmt: skip

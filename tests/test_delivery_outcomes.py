@@ -189,3 +189,12 @@ def test_one_header_larger_than_the_budget_is_cut_to_fit(settings):
     kept = bounded_headers({"X-Huge": "é" * 10_000, "X-Next": "never stored"})
     assert len(kept["X-Huge"].encode()) <= settings.HOOKS_RESPONSE_HEADERS_MAX_BYTES
     assert "X-Next" not in kept and "2 headers received" in kept[TRUNCATED_KEY]
+
+
+def test_an_answer_that_cannot_be_sanitized_keeps_its_status():
+    from hooks.stored_response import stored_result
+    from hooks.transport import DeliveryResult
+
+    odd = DeliveryResult(200, {"X-Count": 3}, "fine", 1.0, "", None)  # not a str value
+    kept = stored_result(odd)
+    assert kept.ok and kept.response_headers == {} and kept.response_excerpt == ""
