@@ -212,11 +212,17 @@ HOOKS_ORG_URL = env_str("HOOKS_ORG_URL", "").rstrip("/")
 HOOKS_MAX_ACTIVE = env_int("HOOKS_MAX_ACTIVE", 25)
 HOOKS_MAX_EVENT_TYPES = env_int("HOOKS_MAX_EVENT_TYPES", 300)
 HOOKS_MAX_BATCH = env_int("HOOKS_MAX_BATCH", 50)
+# Bytes of one envelope's body at most (an event larger than this goes alone): common
+# receiver frameworks refuse bodies above 100 kB (Express's body-parser by default).
+HOOKS_MAX_BATCH_BYTES = env_int("HOOKS_MAX_BATCH_BYTES", 96_000)
 # Deliveries (envelopes) one worker claims in one transaction and then sends in turn.
 HOOKS_CLAIM_DELIVERIES = env_int("HOOKS_CLAIM_DELIVERIES", 10)
 HOOKS_DELIVERY_TIMEOUT = env_float("HOOKS_DELIVERY_TIMEOUT", 3.0)
 HOOKS_USER_AGENT = env_str("HOOKS_USER_AGENT", "Okta-Integrations")
 HOOKS_RESPONSE_EXCERPT_BYTES = env_int("HOOKS_RESPONSE_EXCERPT_BYTES", 4096)
+# Response headers kept per attempt: at most this many, and this many bytes in all.
+HOOKS_RESPONSE_HEADERS_MAX = env_int("HOOKS_RESPONSE_HEADERS_MAX", 50)
+HOOKS_RESPONSE_HEADERS_MAX_BYTES = env_int("HOOKS_RESPONSE_HEADERS_MAX_BYTES", 8192)
 HOOKS_FILTER_MAX_LENGTH = env_int("HOOKS_FILTER_MAX_LENGTH", 1024)
 HOOKS_FILTER_MAX_STEPS = env_int("HOOKS_FILTER_MAX_STEPS", 100_000)  # list elements per event
 HOOKS_FILTER_BACKTEST_MAX_STEPS = env_int("HOOKS_FILTER_BACKTEST_MAX_STEPS", 1_000_000)
