@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -39,9 +40,9 @@ class DestinationBlocked(Exception):
 class UnresolvableHost(DestinationBlocked):
     """The host name did not resolve; a DNS failure (often transient), not a policy refusal."""
 
-    def __init__(self, hostname: str) -> None:
+    def __init__(self, hostname: str, *, detail: str = "") -> None:
         self.hostname = hostname
-        self.reason = f"Could not resolve host {hostname}"
+        self.reason = f"Could not resolve host {hostname}" + (f": {detail}" if detail else "")
         Exception.__init__(self, self.reason)
 
 
@@ -109,13 +110,16 @@ def _check_port(port: int) -> None:
         raise DestinationBlocked(f"port {port} is not allowed; allowed ports are {shown}")
 
 
-def resolve_destination(url: str) -> Destination:
-    """Resolve and check `url`; raise DestinationBlocked (or UnresolvableHost) when refused."""
+def resolve_destination(url: str, *, timeout: float | None = None) -> Destination:
+    """Resolve and check `url`; raise DestinationBlocked (or UnresolvableHost) when refused.
+
+    With `timeout`, a name lookup still unanswered after that many seconds is UnresolvableHost.
+    """
     parts = _split(url)
     scheme = parts.scheme.lower()
     hostname = _hostname(parts)
     port = _port(parts, scheme)
-    addresses = _resolve(hostname, port, numeric_only=False)
+    addresses = _resolve(hostname, port, numeric_only=False, timeout=timeout)
     networks = allowed_networks()
     for address in addresses:
         _check_address(address, hostname=hostname, scheme=scheme, networks=networks)
@@ -207,7 +211,9 @@ def _port(parts: SplitResult, scheme: str) -> int:
     return port
 
 
-def _resolve(hostname: str, port: int, *, numeric_only: bool) -> list[IPAddress]:
+def _resolve(
+    hostname: str, port: int, *, numeric_only: bool, timeout: float | None = None
+) -> list[IPAddress]:
     """Return the distinct addresses of `hostname` in resolver order ([] if not a literal)."""
     try:
         infos = socket.getaddrinfo(
@@ -216,10 +222,7 @@ def _resolve(hostname: str, port: int, *, numeric_only: bool) -> list[IPAddress]
     except (socket.gaierror, UnicodeError):
         if numeric_only:
             return []
-        try:
-            infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError, OSError):
-            raise UnresolvableHost(hostname) from None
+        infos = _lookup(hostname, port, timeout)
     addresses: list[IPAddress] = []
     for family, _type, _proto, _canon, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):
@@ -288,3 +291,30 @@ def _capitalize(sentence: str) -> str:
     if "://" in sentence.split(" ", 1)[0]:
         return sentence  # "http:// is only allowed ..." reads wrong as "Http://".
     return sentence[:1].upper() + sentence[1:]
+
+
+def _lookup(hostname: str, port: int, timeout: float | None) -> list:
+    """getaddrinfo for a name, given up after `timeout` seconds (it has no timeout of its own).
+
+    The lookup runs in a daemon thread: a resolver that never answers leaves that thread
+    waiting (the C library gives up by itself eventually), never the worker.
+    """
+    outcome: list = []
+
+    def lookup() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM))
+        except (socket.gaierror, UnicodeError, OSError) as exc:
+            outcome.append(exc)
+
+    if timeout is None:
+        lookup()
+    else:
+        thread = threading.Thread(target=lookup, name=f"resolve {hostname}", daemon=True)
+        thread.start()
+        thread.join(max(timeout, 0.0))
+        if not outcome:
+            raise UnresolvableHost(hostname, detail=f"timed out after {timeout:g} s")
+    if isinstance(outcome[0], BaseException):
+        raise UnresolvableHost(hostname)
+    return outcome[0]

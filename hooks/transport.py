@@ -111,7 +111,8 @@ def _guarded_request(
         return DeliveryResult(None, {}, "", elapsed, error, None, blocked)
 
     try:
-        destination = ssrf.resolve_destination(url)
+        # The name lookup is part of the exchange: it gets the whole deadline, no more.
+        destination = ssrf.resolve_destination(url, timeout=timeout)
     except ssrf.UnresolvableHost as exc:
         return failure(str(exc))
     except ssrf.DestinationBlocked as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import ssl
+import threading
 import time
 
 import pytest
@@ -407,3 +408,28 @@ def test_an_https_receiver_trickling_its_body_is_cut_at_the_deadline(tls_files, 
 
     assert elapsed < DEADLINE + MARGIN
     assert (result.status_code, result.error) == (None, f"{transport_errors.TIMED_OUT} after 1 s")
+
+
+def test_a_resolver_that_hangs_is_cut_at_the_deadline(monkeypatch):
+    """DNS is part of the exchange: a slow resolver must not hold a worker past the deadline."""
+    real_getaddrinfo = socket.getaddrinfo
+    release = threading.Event()
+
+    def slow_getaddrinfo(host, *args, **kwargs):
+        if kwargs.get("flags", 0) & socket.AI_NUMERICHOST:
+            return real_getaddrinfo(host, *args, **kwargs)
+        release.wait(10)  # a resolver that answers after 10 s
+        return real_getaddrinfo("127.0.0.1", *args[:1])
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+    started = time.perf_counter()
+    try:
+        result = transport.send(
+            url="https://slow-dns.example.com/hook", body=b"{}", headers={}, timeout=1
+        )
+    finally:
+        release.set()
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.6
+    assert result.status_code is None
+    assert result.error == "Could not resolve host slow-dns.example.com: timed out after 1 s"
