@@ -40,6 +40,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 class Page:
     items: list
     next_cursor: str | None
+    partial: bool = False  # cut short by a bounded scan: the rest is behind next_cursor
 
 
 def keyset_page(rows: QuerySet, *, time_field: str, after: str | None, limit: int) -> Page:
@@ -197,7 +198,7 @@ def log_page(
         rows = rows_after(rows, decode_cursor(after), descending=True)
     page = scan_page(rows, predicates, limit=max(1, min(limit, MAX_PAGE)), descending=True)
     cursor = encode_cursor(*page.next_position) if page.next_position else None
-    return Page(items=page.items, next_cursor=cursor)
+    return Page(items=page.items, next_cursor=cursor, partial=page.partial)
 
 
 def _alternate_id_is(value: str):
