@@ -12,7 +12,7 @@ from hooks.ssrf import allowed_ports
 
 @register(deploy=False)
 def production_settings_check(app_configs, **kwargs) -> list[Warning]:
-    """Warn (hooks.W001-W005) when DEBUG is off but the settings are still development ones."""
+    """Warn (hooks.W001-W004) when DEBUG is off but the settings are still development ones."""
     if settings.DEBUG:
         return []
     warnings = []
@@ -39,15 +39,6 @@ def production_settings_check(app_configs, **kwargs) -> list[Warning]:
                 "HOOKS_ALLOWED_NETWORKS allows every address: the SSRF guard is off.",
                 hint="Allow only the private networks that really host receivers.",
                 id="hooks.W003",
-            )
-        )
-    if not settings.HOOKS_ORG_URL:
-        warnings.append(
-            Warning(
-                "HOOKS_ORG_URL is not set.",
-                hint="Workers have no request to take it from: envelope `source` and links "
-                "would name http://127.0.0.1:8000. Set it to the console's public URL.",
-                id="hooks.W005",
             )
         )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and settings.HOOKS_REDIS_URL:
@@ -93,3 +84,26 @@ def outbound_policy_check(app_configs, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register(deploy=False)
+def org_url_check(app_configs, **kwargs) -> list[Error]:
+    """Error (hooks.E003) when DEBUG is off and HOOKS_ORG_URL is not set.
+
+    Workers have no request to learn the console's address from, and receivers read the
+    org from the envelope's `source`: one silently skipped every event that named
+    http://127.0.0.1:8000. Development servers record what they serve (hooks/org.py); a
+    deployment behind a proxy or a load balancer cannot know its public URL, so it must say.
+    """
+    if settings.DEBUG or settings.HOOKS_ORG_URL:
+        return []
+    return [
+        Error(
+            "HOOKS_ORG_URL is not set with DEBUG off: envelopes would name "
+            "http://127.0.0.1:8000 as their `source`, and receivers that read the org from "
+            "it would skip every event.",
+            hint="Set HOOKS_ORG_URL to the console's public URL, e.g. "
+            "https://hooks.example.com, in the environment of every web and worker process.",
+            id="hooks.E003",
+        )
+    ]

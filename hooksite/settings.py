@@ -49,13 +49,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
+    # Here, between the two: whitenoise's runserver wraps ours (hooks/management/commands/
+    # runserver.py, which records the served address for workers), and ours staticfiles'.
+    "hooks",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_q",
-    "hooks",
 ]
 
 MIDDLEWARE = [
