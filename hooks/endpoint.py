@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hooks import payloads, signing
+from hooks import payloads, signing, transport
 from hooks.models import Delivery, EventHook
 from hooks.redaction import redact_headers
 
@@ -38,10 +38,11 @@ class Endpoint:
         return self.hook.uri
 
     def request_headers(self, delivery: Delivery, body: bytes) -> dict[str, str]:
-        """Every header of one request: the endpoint's, then the signature of `body`."""
+        """Every header of one request: the endpoint's, the signature of `body`, and those
+        the transport adds (Host, Content-Length, ...), so that what is stored is what is sent."""
         headers = dict(self.headers)
         headers.update(self._signature(delivery, body))
-        return headers
+        return transport.wire_headers("POST", url=self.url, headers=headers, body=body)
 
     def stored_headers(self, headers: dict[str, str]) -> dict[str, str]:
         """`headers` (from request_headers) as the delivery log keeps them: secrets masked."""

@@ -7,11 +7,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from hooks.catalog import AUDIT_EVENT_TYPES, CATEGORIES
 from hooks.log_events import parse_timestamp
-from hooks.models import Delivery, Event, EventHook, EventType
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType
 
 MAX_PAGE = 200
 
@@ -84,16 +84,56 @@ def deliveries_page(
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lt=until)
-    return keyset_page(rows, time_field="created_at", after=after, limit=limit)
+    return keyset_page(with_log_state(rows), time_field="created_at", after=after, limit=limit)
+
+
+def with_log_state(rows: QuerySet[Delivery]) -> QuerySet[Delivery]:
+    """`rows` with what the delivery log shows beyond the row itself (hooks.delivery_log):
+    the newest finished attempt's status, error and time, the eventId of the delivery this
+    one redelivers, and of the newest redelivery that replaced it.
+
+    Read from the attempts, not the row's last_* columns, because those are written only
+    when a delivery finishes: a delivery waiting for a retry must still show why. Each is
+    a LIMIT 1 probe of an index ((delivery, number); redelivery_of) or a join, per row of
+    the page: no query per row.
+    """
+    finished = (
+        DeliveryAttempt.objects.filter(delivery=OuterRef("pk"))
+        .exclude(outcome=DeliveryAttempt.Outcome.IN_PROGRESS)
+        .order_by("-number")
+    )
+    replaced_by = Delivery.objects.filter(redelivery_of=OuterRef("pk")).order_by(
+        "-created_at", "-id"
+    )
+    return rows.annotate(
+        last_attempt_status=Subquery(finished.values("response_status")[:1]),
+        last_attempt_error=Subquery(finished.values("error")[:1]),
+        last_attempt_at=Subquery(finished.values("finished_at")[:1]),
+        redelivery_of_event_id=F("redelivery_of__event_id"),
+        redelivered_as_event_id=Subquery(replaced_by.values("event_id")[:1]),
+    )
+
+
+def page_starting_at(delivery: Delivery) -> str:
+    """An `after` cursor whose page starts with `delivery` (keyset pages exclude the
+    cursor's row, so it points just past it)."""
+    return encode_cursor(delivery.created_at, delivery.pk + 1)
 
 
 def deliveries_matching(
     *, hook: EventHook, status: str | None, since: datetime | None, until: datetime | None
 ) -> QuerySet[Delivery]:
-    """EVENTS deliveries of a hook matching a redelivery query."""
+    """EVENTS deliveries of a hook matching a redelivery query.
+
+    A FAILED delivery that a redelivery has replaced is left out: its events are in the
+    redelivery, offered itself if it failed too. So "redeliver all failed" sends each
+    lost batch once, and offers nothing once the redeliveries succeeded.
+    """
     rows = Delivery.objects.filter(hook=hook, kind=Delivery.Kind.EVENTS)
     if status:
         rows = rows.filter(status=status)
+    if status == Delivery.Status.FAILED:
+        rows = rows.filter(~Exists(Delivery.objects.filter(redelivery_of=OuterRef("pk"))))
     if since:
         rows = rows.filter(created_at__gte=since)
     if until:

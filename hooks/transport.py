@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.client import HTTPException
 from typing import Any
@@ -35,6 +35,8 @@ _MAX_POOLS = 256
 # Framing and routing headers are owned by the transport: a caller's value would break
 # the message or send it to another virtual host than the one checked.
 _RESERVED_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
+# Methods for which urllib3 sends no `Content-Length: 0` when there is no body.
+_NO_BODY_METHODS = {"GET", "HEAD", "DELETE", "TRACE", "OPTIONS", "CONNECT"}
 
 _local = threading.local()
 _pools: OrderedDict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = OrderedDict()
@@ -52,6 +54,9 @@ class DeliveryResult:
     error: str
     retry_after: float | None
     blocked: bool = False
+    # Every header handed to the connection, as it went on the wire (urllib3 adds none:
+    # see wire_headers); empty when the request was refused before anything was sent.
+    request_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -106,9 +111,9 @@ def _guarded_request(
     if timeout is None:
         timeout = float(settings.HOOKS_DELIVERY_TIMEOUT)
 
-    def failure(error: str, *, blocked: bool = False) -> DeliveryResult:
+    def failure(error: str, *, blocked: bool = False, sent: dict | None = None) -> DeliveryResult:
         elapsed = (time.perf_counter() - started) * 1000
-        return DeliveryResult(None, {}, "", elapsed, error, None, blocked)
+        return DeliveryResult(None, {}, "", elapsed, error, None, blocked, sent or {})
 
     try:
         # The name lookup is part of the exchange: it gets the whole deadline, no more.
@@ -121,7 +126,10 @@ def _guarded_request(
     if bad_header:
         return failure(bad_header)
 
-    request_headers = _request_headers(headers, destination)
+    request_headers = wire_headers(method, url=url, headers=headers, body=body)
+    # The checked destination has the last word on the name presented (the same value
+    # whenever the URL parses the same way, which wire_headers' callers rely on).
+    request_headers["Host"] = destination.host_header
     pool = _pool_for(destination)
     deadline = started + timeout
     timed_out = f"{TIMED_OUT} after {timeout:g} s"
@@ -131,14 +139,15 @@ def _guarded_request(
     try:
         response, error = _open(method, pool, destination, body, request_headers, deadline)
         if response is None:
-            return failure(timed_out if guard.finish() or error == TIMED_OUT else error)
+            error = timed_out if guard.finish() or error == TIMED_OUT else error
+            return failure(error, sent=request_headers)
         excerpt, cut_short = _read_excerpt(response, deadline, guard)
         if guard.finish():
             # The watchdog shut the socket down: never hand this connection back for reuse.
             response.close()
         response.release_conn()
         if cut_short:
-            return failure(timed_out)
+            return failure(timed_out, sent=request_headers)
     finally:
         guard.finish()
         _local.deadline = None
@@ -150,6 +159,7 @@ def _guarded_request(
         duration_ms=(time.perf_counter() - started) * 1000,
         error="",
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        request_headers=request_headers,
     )
 
 
@@ -191,13 +201,43 @@ def _open(
         return response, ""
 
 
-def _request_headers(headers: dict[str, str], destination: ssrf.Destination) -> dict[str, str]:
-    result = {k: v for k, v in headers.items() if k.lower() not in _RESERVED_HEADERS}
-    # The socket goes to the checked IP, so the name must be supplied explicitly.
-    result["Host"] = destination.host_header
-    if not any(k.lower() == "user-agent" for k in result):
+def wire_headers(
+    method: str, *, url: str, headers: dict[str, str], body: bytes | None
+) -> dict[str, str]:
+    """Every header a request to `url` carries, in the order sent.
+
+    The caller's headers (less the framing and routing ones, which the transport owns),
+    then Host, User-Agent, Accept-Encoding and Content-Length as urllib3 and http.client
+    would add them. The request goes out with exactly this set (they add nothing once
+    these are present), so a caller can store it before sending: the delivery log shows
+    what the receiver got, not a subset. Calling it again on its own result changes
+    nothing.
+    """
+    host = _host_header(url)
+    result = {"Host": host} if host else {}
+    result.update((k, v) for k, v in headers.items() if k.lower() not in _RESERVED_HEADERS)
+    names = {k.lower() for k in result}
+    if "user-agent" not in names:
         result["User-Agent"] = settings.HOOKS_USER_AGENT
+    if "accept-encoding" not in names:
+        result["Accept-Encoding"] = "identity"  # http.client's default: no compression
+    if body is not None:
+        result["Content-Length"] = str(len(body))
+    elif method.upper() not in _NO_BODY_METHODS:
+        result["Content-Length"] = "0"
     return result
+
+
+def _host_header(url: str) -> str:
+    """The Host header the SSRF guard will present for `url` ('' when it refuses the URL),
+    parsed with the guard's own rules but without resolving the name."""
+    try:
+        parts = ssrf._split(url)
+        scheme = parts.scheme.lower()
+        hostname, port = ssrf._hostname(parts), ssrf._port(parts, scheme)
+    except (ssrf.DestinationBlocked, ValueError):
+        return ""
+    return ssrf.Destination(scheme, hostname, port, ip="", path_and_query="").host_header
 
 
 def _pool_for(destination: ssrf.Destination) -> urllib3.HTTPConnectionPool:

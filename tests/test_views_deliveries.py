@@ -179,3 +179,43 @@ def test_progress_polls_while_redeliveries_are_waiting(admin_client, hook):
 def test_nothing_to_redeliver_says_so(admin_client, hook):
     page = admin_client.get(reverse("hooks:deliveries-redeliver-failed", args=[hook.id]))
     assert b"no failed deliveries" in page.content
+
+
+def test_a_waiting_delivery_says_when_it_retries_and_why(admin_client, hook):
+    waiting = make_delivery(hook, "PENDING", code=None)
+    DeliveryAttempt.objects.filter(delivery=waiting).update(
+        response_status=503, error="", finished_at=timezone.now()
+    )
+    Delivery.objects.filter(pk=waiting.pk).update(
+        next_attempt_at=timezone.now() + timedelta(minutes=4, seconds=10)
+    )
+    page = admin_client.get(reverse("hooks:hook-deliveries", args=[hook.id])).content.decode()
+    assert "Pending · retry in 4 min · last: 503 Service Unavailable" in page
+    assert "Last attempt" in page and "HTTP 503" in page and "Next attempt" in page
+
+
+def test_an_original_links_to_the_redelivery_that_replaced_it(admin_client, hook):
+    original = make_delivery(hook, "FAILED", code=500, minutes_ago=5)
+    copy = make_delivery(hook, "SUCCEEDED")
+    Delivery.objects.filter(pk=copy.pk).update(redelivery_of=original)
+    url = reverse("hooks:hook-deliveries", args=[hook.id])
+    page = admin_client.get(url).content.decode()
+    assert f'redelivered → <a href="{url}?show={copy.event_id}">{copy.event_id}</a>' in page
+    assert f'href="{url}?show={original.event_id}"' in page  # "Redelivery of" on the copy
+    assert "Redeliver all failed" not in page
+    # The link opens the page that starts with that delivery.
+    shown = admin_client.get(url, {"show": str(original.event_id)})
+    assert shown.status_code == 302 and shown["Location"].endswith(f"#delivery-{original.event_id}")
+    target = admin_client.get(shown["Location"].split("#")[0]).context["page"].items
+    assert target[0].pk == original.pk
+    assert admin_client.get(url, {"show": "nonsense"})["Location"] == url
+
+
+def test_redeliver_all_failed_counts_only_originals_no_redelivery_replaced(admin_client, hook):
+    replaced = make_delivery(hook, "FAILED", code=500, minutes_ago=9)
+    Delivery.objects.create(hook=hook, status="PENDING", redelivery_of=replaced)
+    make_delivery(hook, "FAILED", code=500, minutes_ago=8)
+    page = admin_client.get(reverse("hooks:hook-deliveries", args=[hook.id])).content.decode()
+    assert "Redeliver all failed (1)" in page
+    confirm = admin_client.get(reverse("hooks:deliveries-redeliver-failed", args=[hook.id]))
+    assert "<strong>1</strong> failed delivery" in confirm.content.decode()

@@ -12,11 +12,12 @@ from rest_framework.views import APIView
 from hooks.api.errors import not_found, validation_error
 from hooks.api.hook_views import get_hook_or_404
 from hooks.api.params import limit_param, time_param, time_value
+from hooks.delivery_log import log_state
 from hooks.log_events import format_timestamp
 from hooks.models import Delivery
 from hooks.org import org_url
 from hooks.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
-from hooks.selectors import CursorError, deliveries_matching, deliveries_page
+from hooks.selectors import CursorError, deliveries_matching, deliveries_page, with_log_state
 
 ANY = inline_serializer("Object", {"id": serializers.CharField(required=False)})
 MAX_REDELIVER = 10_000
@@ -27,7 +28,9 @@ def _ts(moment):
 
 
 def delivery_representation(delivery: Delivery, base: str) -> dict:
+    """One delivery; pass it through selectors.with_log_state first (hooks.delivery_log)."""
     href = f"{base}/api/v1/eventHooks/{delivery.hook_id}/deliveries/{delivery.event_id}"
+    state = log_state(delivery)
     return {
         "id": str(delivery.event_id),
         "kind": delivery.kind,
@@ -35,12 +38,14 @@ def delivery_representation(delivery: Delivery, base: str) -> dict:
         "eventCount": delivery.event_count,
         "attemptCount": delivery.attempt_count,
         "created": _ts(delivery.created_at),
-        "lastUpdated": _ts(delivery.updated_at),
+        "lastUpdated": _ts(state.last_updated),
         "completed": _ts(delivery.completed_at),
-        "nextAttempt": _ts(delivery.next_attempt_at),
-        "lastStatusCode": delivery.last_status_code,
-        "lastError": delivery.last_error or None,
-        "redeliveryOf": str(delivery.redelivery_of.event_id) if delivery.redelivery_of else None,
+        "nextAttemptAt": _ts(state.next_attempt_at),
+        "nextAttempt": _ts(state.next_attempt_at),  # the earlier name, kept for clients
+        "lastStatusCode": state.last_status_code,
+        "lastError": state.last_error,
+        "redeliveryOf": state.redelivery_of,
+        "redeliveredAs": state.redelivered_as,
         "_links": {
             "self": {"href": href},
             "redeliver": {"href": f"{href}/redeliver", "hints": {"allow": ["POST"]}},
@@ -68,8 +73,7 @@ def _get_delivery(hook, delivery_id: str) -> Delivery:
         key = uuid.UUID(delivery_id)
     except ValueError:
         raise not_found(delivery_id, "Delivery") from None
-    delivery = Delivery.objects.filter(hook=hook, event_id=key).select_related("redelivery_of")
-    found = delivery.first()
+    found = with_log_state(Delivery.objects.filter(hook=hook, event_id=key)).first()
     if found is None:
         raise not_found(delivery_id, "Delivery")
     return found
@@ -159,7 +163,8 @@ class HookRedeliver(APIView):
         ),
         responses={200: inline_serializer("Redelivered", {"queued": serializers.IntegerField()})},
         description="Redeliver every EVENTS delivery matching status/since/until (query "
-        "parameters or JSON body), up to 10,000 per call.",
+        "parameters or JSON body), up to 10,000 per call. With status FAILED, a delivery "
+        "already replaced by a redelivery (`redeliveredAs`) is left out.",
     )
     def post(self, request, hook_id: str):
         hook = get_hook_or_404(hook_id)

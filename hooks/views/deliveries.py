@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hooks import selectors
+from hooks.delivery_log import log_state, summary
 from hooks.forms import DeliveryFilterForm
 from hooks.log_events import format_timestamp
 from hooks.models import Delivery
@@ -39,6 +41,8 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     """`/eventhooks/<id>/deliveries`: newest first, polled every 2 s by htmx on the first page."""
     hook = get_hook(hook_id)
     form, filters = _filters(request)
+    if request.GET.get("show"):
+        return _page_showing(hook, request.GET["show"])
     after = request.GET.get("after") or None
     try:
         page = deliveries_page(hook=hook, after=after, limit=PAGE_SIZE, **filters)
@@ -46,6 +50,10 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
         messages.error(request, "That page link is not valid any more; here is the first page.")
         return redirect("hooks:hook-deliveries", hook_id=hook.id)
     prefetch_related_objects(page.items, "attempts")
+    now = timezone.now()
+    for delivery in page.items:
+        delivery.log = log_state(delivery)
+        delivery.summary = summary(delivery, delivery.log, now=now)
     failed_count = None
     if not request.htmx:  # only the full page shows it; htmx polls skip the count
         failed = deliveries_matching(hook=hook, status=Delivery.Status.FAILED,
@@ -63,6 +71,18 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     if request.htmx:
         return render(request, "hooks/_delivery_list.html", context)
     return render(request, "hooks/hook_deliveries.html", context)
+
+
+def _page_showing(hook, event_id: str) -> HttpResponse:
+    """`?show=<eventId>` (the links between an original and its redelivery): the page of
+    the log that starts with that delivery, scrolled to it."""
+    base = reverse("hooks:hook-deliveries", args=[hook.id])
+    try:
+        delivery = Delivery.objects.only("pk", "created_at").get(hook=hook, event_id=event_id)
+    except (Delivery.DoesNotExist, ValidationError):
+        return redirect(base)
+    cursor = selectors.page_starting_at(delivery)
+    return redirect(f"{base}?{urlencode({'after': cursor})}#delivery-{event_id}")
 
 
 @require_POST
