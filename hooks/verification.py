@@ -114,8 +114,11 @@ def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | N
                 started_at=started,
                 finished_at=timezone.now(),
                 duration_ms=result.duration_ms,
+                # What went on the wire (Host, User-Agent, ...), or, for a request that
+                # never left (blocked, unresolvable), the headers it would have carried.
                 request_headers=redact_headers(
-                    {**endpoint_headers(hook), "X-Okta-Verification-Challenge": challenge},
+                    received.request_headers
+                    or {**endpoint_headers(hook), "X-Okta-Verification-Challenge": challenge},
                     hook=hook,
                     extra_secrets=secrets_to_hide,
                 ),

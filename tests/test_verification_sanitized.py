@@ -94,3 +94,18 @@ def test_a_nul_in_a_failed_answer_fails_verification_with_a_sanitized_cause(
     audit = Event.objects.get(event_type="event_hook.verified").data
     assert audit["outcome"]["result"] == "FAILURE"
     assert "\x00" not in json.dumps(audit, ensure_ascii=False)
+
+
+def test_a_verification_attempt_stores_the_headers_sent_on_the_wire(api, hook_body, nul_receiver):
+    """As for deliveries: Host, User-Agent, Accept-Encoding... stored, the auth value masked."""
+    hook = _hook(api, hook_body, nul_receiver(echo=True))
+
+    hook_verify(hook=hook, actor=SYSTEM, wait=3)
+
+    attempt = Delivery.objects.get(hook=hook, kind=Delivery.Kind.VERIFICATION).attempts.get()
+    stored = {key.lower(): value for key, value in attempt.request_headers.items()}
+    assert stored["host"] == hook.uri.split("/")[2]
+    assert stored["user-agent"] == "Okta-Integrations"
+    assert "accept-encoding" in stored
+    assert CHALLENGE_HEADER.lower() in stored
+    assert stored["authorization"] != hook_body["channel"]["config"]["authScheme"]["value"]
