@@ -40,8 +40,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "django_q",
+    # Before django_q: the first app's command wins, and hooks' `qcluster` (an orderly stop
+    # on a group SIGTERM, hooks/management/commands/qcluster.py) must replace django_q's.
     "hooks",
+    "django_q",
 ]
 
 MIDDLEWARE = [
