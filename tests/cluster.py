@@ -121,16 +121,19 @@ def process_group_members(pgid: int) -> list[int]:
     return members
 
 
-def stop_group_as_systemd(process: subprocess.Popen, *, timeout: float = 15.0) -> float:
+def stop_group_as_systemd(
+    process: subprocess.Popen, *, timeout: float = 15.0, kill_signal: int = signal.SIGTERM
+) -> float:
     """Stop a process group the way systemd's KillMode=control-group does, and time it.
 
-    SIGTERM goes to every process of the group at once; the stop is over when none is left
-    (the main process and every child). After `timeout` (TimeoutStopSec) the rest gets
-    SIGKILL, as systemd would. Returns the seconds until the group was empty or killed.
+    `kill_signal` (KillSignal) goes to every process of the group at once; the stop is over
+    when none is left (the main process and every child). After `timeout` (TimeoutStopSec)
+    the rest gets SIGKILL, as systemd would. Returns the seconds until the group was empty
+    or killed.
     """
     pgid = process.pid
     started = time.monotonic()
-    os.killpg(pgid, signal.SIGTERM)
+    os.killpg(pgid, kill_signal)
     while time.monotonic() - started < timeout:
         process.poll()  # reap the main process, so that it does not count as a zombie
         if not process_group_members(pgid):
