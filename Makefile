@@ -4,6 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# The settings default to production; `make run` is for local use, so it asks for
+# development mode (the development key, loopback receivers) unless told otherwise.
+DJANGO_DEBUG ?= 1
 
 .PHONY: run test test-fast lint bench setup clean
 
@@ -17,9 +20,10 @@ setup: $(BIN)/.installed
 
 ## make run: install, migrate, load the catalog, start web + worker on http://$(HOST):$(PORT)
 run: setup
-	$(BIN)/python manage.py run_console --host $(HOST) --port $(PORT)
+	DJANGO_DEBUG=$(DJANGO_DEBUG) $(BIN)/python manage.py run_console --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite (unit, API with real clients, integration with qcluster, browser)
+## in development mode, which its settings module (tests/settings.py) switches on
 test: setup
 	HOOKS_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -106,6 +106,8 @@ class Stack:
                 "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "0"),
                 "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", secrets.token_urlsafe(50)),
                 "HOOKS_ALLOWED_NETWORKS": "127.0.0.0/8",
+                # Required with DEBUG off (system check hooks.E001).
+                "HOOKS_METRICS_TOKEN": secrets.token_urlsafe(32),
                 # The benchmark publishes far more than the default 600 requests/min/token.
                 "HOOKS_API_RATE_LIMIT": "100000000",
                 "HOOKS_ORG_URL": self.web_url,

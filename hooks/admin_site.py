@@ -8,17 +8,18 @@ index. The models of other apps (auth, django_q's schedules) are served here too
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+
+from hooks.login_throttle import AdminLoginForm
 
 
 def is_super_admin(user) -> bool:
     return bool(user and user.is_active and user.is_superuser)
 
 
-class SuperAdminAuthenticationForm(AdminAuthenticationForm):
-    """The admin's login form, refusing (like any wrong password) whoever is not a super admin."""
+class SuperAdminAuthenticationForm(AdminLoginForm):
+    """The throttled admin login form; it refuses non-super-admins like a wrong password."""
 
     def confirm_login_allowed(self, user) -> None:
         # AuthenticationForm's check (active), not the admin's (staff): the rule is ours.

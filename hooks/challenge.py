@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from hooks import transport
+from hooks import transport, transport_errors
 from hooks.transport import DeliveryResult
 
 CHALLENGE_HEADER = "X-Okta-Verification-Challenge"
@@ -52,9 +52,9 @@ def run_challenge(
 def _failure(result: DeliveryResult, value: str, *, url: str, timeout: float) -> str:
     """Return why `result` does not prove the challenge `value`, or '' when it does."""
     if result.status_code is None:
-        if result.error.startswith(transport.TIMED_OUT):
+        if result.error.startswith(transport_errors.TIMED_OUT):
             return f"Timed out after {timeout:g} s waiting for {url}"
-        if result.error == transport.REFUSED:
+        if result.error == transport_errors.REFUSED:
             return f"Connection refused by {url}"
         return result.error
     if not result.ok:

@@ -1,14 +1,18 @@
-"""System checks that warn about unsafe production settings."""
+"""System checks about unsafe production settings: warnings, and errors for what must not
+be deployed (an Error stops `migrate`, `qcluster` and every other command that runs checks)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+from hooks.ssrf import allowed_ports
 
 
 @register(deploy=False)
 def production_settings_check(app_configs, **kwargs) -> list[Warning]:
-    """Warn (hooks.W001-W005) when DEBUG is off but the settings are still development ones."""
+    """Warn (hooks.W001-W004) when DEBUG is off but the settings are still development ones."""
     if settings.DEBUG:
         return []
     warnings = []
@@ -37,15 +41,6 @@ def production_settings_check(app_configs, **kwargs) -> list[Warning]:
                 id="hooks.W003",
             )
         )
-    if not settings.HOOKS_ORG_URL:
-        warnings.append(
-            Warning(
-                "HOOKS_ORG_URL is not set.",
-                hint="Workers have no request to take it from: envelope `source` and links "
-                "would name http://127.0.0.1:8000. Set it to the console's public URL.",
-                id="hooks.W005",
-            )
-        )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and settings.HOOKS_REDIS_URL:
         warnings.append(
             Warning(
@@ -56,3 +51,59 @@ def production_settings_check(app_configs, **kwargs) -> list[Warning]:
             )
         )
     return warnings
+
+
+@register(deploy=False)
+def exposure_check(app_configs, **kwargs) -> list[Error]:
+    """Error (hooks.E001) when DEBUG is off and /metrics would have no token."""
+    if settings.DEBUG or settings.HOOKS_METRICS_TOKEN:
+        return []
+    return [
+        Error(
+            "HOOKS_METRICS_TOKEN is not set with DEBUG off: /metrics answers every scrape "
+            "with 401.",
+            hint='Set HOOKS_METRICS_TOKEN to a random value, e.g. from `python -c "import '
+            'secrets; print(secrets.token_urlsafe(32))"`, and give it to the scraper as '
+            "`Authorization: Bearer <token>` (Prometheus: `authorization: {credentials: ...}`).",
+            id="hooks.E001",
+        )
+    ]
+
+
+@register(deploy=False)
+def outbound_policy_check(app_configs, **kwargs) -> list[Error]:
+    """Error (hooks.E002) when HOOKS_ALLOWED_PORTS cannot be read: refuse to start, not to send."""
+    try:
+        allowed_ports()
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Use comma-separated ports and inclusive ranges, e.g. 80,443,1024-65535.",
+                id="hooks.E002",
+            )
+        ]
+    return []
+
+
+@register(deploy=False)
+def org_url_check(app_configs, **kwargs) -> list[Error]:
+    """Error (hooks.E003) when DEBUG is off and HOOKS_ORG_URL is not set.
+
+    Workers have no request to learn the console's address from, and receivers read the
+    org from the envelope's `source`: one silently skipped every event that named
+    http://127.0.0.1:8000. Development servers record what they serve (hooks/org.py); a
+    deployment behind a proxy or a load balancer cannot know its public URL, so it must say.
+    """
+    if settings.DEBUG or settings.HOOKS_ORG_URL:
+        return []
+    return [
+        Error(
+            "HOOKS_ORG_URL is not set with DEBUG off: envelopes would name "
+            "http://127.0.0.1:8000 as their `source`, and receivers that read the org from "
+            "it would skip every event.",
+            hint="Set HOOKS_ORG_URL to the console's public URL, e.g. "
+            "https://hooks.example.com, in the environment of every web and worker process.",
+            id="hooks.E003",
+        )
+    ]

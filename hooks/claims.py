@@ -1,7 +1,8 @@
 """Claiming the outbox: queued matches of one hook become SENDING deliveries.
 
 One short transaction reads the hook's oldest unclaimed matches, packs them into up
-to HOOKS_CLAIM_DELIVERIES envelopes of up to HOOKS_MAX_BATCH events, inserts the
+to HOOKS_CLAIM_DELIVERIES envelopes of up to HOOKS_MAX_BATCH events and
+HOOKS_MAX_BATCH_BYTES bytes (an event larger than that alone), inserts the
 deliveries with their bodies and a started first attempt each (recorded before any
 request), and claims the matches by compare-and-set. Several deliveries per claim
 matter most without batching: one write transaction (on SQLite, one wait for the
@@ -11,6 +12,7 @@ database's single write lock) then serves several requests instead of one.
 from __future__ import annotations
 
 import functools
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,8 +43,8 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
     """Claim up to `deliveries` envelopes of the hook's oldest queued events.
 
     Returns them in event order, and whether the outbox may hold more (every
-    envelope came out full). Nothing is claimed once the hook is no longer ACTIVE
-    and VERIFIED.
+    envelope came out full, or some events read did not fit). Nothing is claimed once
+    the hook is no longer ACTIVE and VERIFIED.
     """
     hook = endpoint.hook
     per_delivery = max(1, settings.HOOKS_MAX_BATCH)
@@ -52,17 +54,18 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
         if not rows:
             return [], False
         rows.sort(key=lambda row: (row[1], row[2]))  # envelopes list events by time
+        envelopes = _pack(hook, rows, per_delivery=per_delivery, most=max(1, deliveries))
         now, leased = timezone.now(), lease()
         claimed = []
-        for start in range(0, len(rows), per_delivery):
-            chunk = rows[start : start + per_delivery]
+        for chunk in envelopes:
             delivery = Delivery(
                 hook=hook, status=Delivery.Status.SENDING, lease_expires_at=leased,
                 event_count=len(chunk), attempt_count=1,
             )  # fmt: skip
-            delivery.body = payloads.encode(payloads.envelope(
-                hook_id=hook.id, event_id=str(delivery.event_id), events=[r[3] for r in chunk]
-            ))  # fmt: skip
+            delivery.body = payloads.encode_envelope(
+                hook_id=hook.id, event_id=str(delivery.event_id),
+                encoded_events=[text for _, text in chunk],
+            )  # fmt: skip
             body = delivery.body.encode()
             headers = endpoint.request_headers(delivery, body)
             attempt = DeliveryAttempt(
@@ -71,9 +74,12 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
             )  # fmt: skip
             claimed.append(Claimed(delivery, attempt, body, headers))
         prepared_sql.insert_many([c.delivery for c in claimed], key="event_id")
-        owner = {row[0]: claimed[index // per_delivery].delivery.pk
-                 for index, row in enumerate(rows)}  # fmt: skip
-        if _claim_matches(owner) != len(rows):
+        owner = {
+            match_id: c.delivery.pk
+            for c, chunk in zip(claimed, envelopes, strict=True)
+            for match_id, _ in chunk
+        }
+        if _claim_matches(owner) != len(owner):
             # Only possible without row locks (another worker claimed some meanwhile):
             # leave them all to that worker, which keeps claiming until none are left.
             transaction.set_rollback(True)
@@ -81,7 +87,38 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
         for c in claimed:
             c.attempt.delivery_id = c.delivery.pk
         prepared_sql.insert_many([c.attempt for c in claimed], key="delivery")
-    return claimed, len(rows) == capacity
+    return claimed, len(rows) == capacity or len(owner) < len(rows)
+
+
+def _pack(hook: EventHook, rows: list[tuple], *, per_delivery: int,
+          most: int) -> list[list[tuple[int, str]]]:  # fmt: skip
+    """Split `rows` (in order) into at most `most` envelopes of (match id, encoded event):
+    at most `per_delivery` events and HOOKS_MAX_BATCH_BYTES bytes of body each, except
+    that an event larger than that goes alone. Rows that do not fit stay unclaimed.
+
+    Each event is encoded once, here: the same text is measured and then sent.
+    """
+    limit = settings.HOOKS_MAX_BATCH_BYTES
+    # Every envelope of this hook has the same size around its events (an eventId is a
+    # UUID and eventTime one fixed format).
+    empty = payloads.encode_envelope(hook_id=hook.id, event_id=str(uuid.uuid4()),
+                                     encoded_events=[])  # fmt: skip
+    overhead = len(empty.encode())
+    envelopes: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    size = overhead
+    for match_id, _published, _event_id, data in rows:
+        text = payloads.encode(data)
+        grown = size + len(text.encode()) + (1 if current else 0)  # + the comma
+        if current and (len(current) == per_delivery or grown > limit):
+            envelopes.append(current)
+            if len(envelopes) == most:
+                return envelopes
+            current, grown = [], overhead + len(text.encode())
+        current.append((match_id, text))
+        size = grown
+    envelopes.append(current)
+    return envelopes
 
 
 def release(claimed: list[Claimed]) -> None:

@@ -8,23 +8,16 @@ duplicate tasks are harmless.
 
 from __future__ import annotations
 
-import json
-import logging
 import time
-from collections.abc import Callable
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from hooks import claims, payloads, prepared_sql, retry_policy, transport
+from hooks import claims, outcomes, prepared_sql, retry_policy, stored_response, transport
 from hooks.endpoint import Endpoint
 from hooks.health import record_failure, record_success
 from hooks.models import Delivery, DeliveryAttempt, EventHook
-
-logger = logging.getLogger(__name__)
-
 
 # While a task sends, the hook is read again at most this often: a deactivation stops the
 # sending, and a rotated secret or a new URI takes effect, within about this long.
@@ -113,9 +106,9 @@ def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> tuple[i
         if index and time.monotonic() > deadline:
             return _end_early(done, group[index:], current.hook, another_turn=True)
         endpoint = current.endpoint
-        result = transport.send(url=endpoint.url, body=item.body, headers=item.headers)
+        result = send(url=endpoint.url, body=item.body, headers=item.headers)
         if not result.ok:
-            _record_successes(done)
+            outcomes.record_successes(done)
             unsent = group[index + 1 :]
             claims.release(unsent)
             # Okta's immediate retry may succeed: then the hook goes on with what was given back.
@@ -124,7 +117,7 @@ def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> tuple[i
             )
             return index + 1, succeeded, bool(unsent)
         done.append((item, result))
-    _record_successes(done)
+    outcomes.record_successes(done)
     record_success(current.hook)
     return len(group), True, False
 
@@ -132,7 +125,7 @@ def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> tuple[i
 def _end_early(done: list, unsent: list[claims.Claimed], hook: EventHook, *,
                another_turn: bool) -> tuple[int, bool, bool]:  # fmt: skip
     """Record what a claim sent and give the rest back to the outbox."""
-    _record_successes(done)
+    outcomes.record_successes(done)
     claims.release(unsent)
     if done:
         record_success(hook)
@@ -144,10 +137,17 @@ def _end_early(done: list, unsent: list[claims.Claimed], hook: EventHook, *,
 
 
 def retry_delivery(delivery_id: int) -> bool:
-    """Send a PENDING delivery whose retry is due (claimed with compare-and-set)."""
+    """Send a PENDING delivery whose retry is due (claimed with compare-and-set) and whose
+    hook is ACTIVE and VERIFIED."""
     now = timezone.now()
+    # Only while the hook is ACTIVE and VERIFIED: a deactivated or unverified hook's retries
+    # and redeliveries wait PENDING (still due) until it is again; the sweeper then sends them.
     claimed = Delivery.objects.filter(
-        pk=delivery_id, status=Delivery.Status.PENDING, next_attempt_at__lte=now
+        pk=delivery_id,
+        status=Delivery.Status.PENDING,
+        next_attempt_at__lte=now,
+        hook__status=EventHook.Status.ACTIVE,
+        hook__verification_status=EventHook.Verification.VERIFIED,
     ).update(status=Delivery.Status.SENDING, lease_expires_at=claims.lease(), next_attempt_at=None)
     if not claimed:
         return False
@@ -170,80 +170,32 @@ def send_delivery(
 ) -> bool:
     """Attempt a SENDING delivery (with Okta's immediate first retry); return success.
 
-    `sent` is an attempt already made (started row, result) still to be recorded.
+    `sent` is an attempt already made (its started row, result) still to be recorded.
+    Each attempt row is written before its request and completed after it
+    (hooks.outcomes), with the delivery's next state.
     """
     endpoint = endpoint or Endpoint.of(hook)
     while True:
-        decided: list[retry_policy.Decision] = []
-        result = attempt(
-            delivery, endpoint=endpoint, sent=sent,
-            settle=lambda r, out=decided: out.append(_settle(delivery, r)),
-        )  # fmt: skip
+        row, result = sent if sent is not None else _new_attempt(delivery, endpoint)
         sent = None
-        decision = decided[0]
+        decision = retry_policy.decide(result, attempts_made=delivery.attempt_count)
+        outcomes.record_attempt(delivery, row, result, decision)
         if decision.succeeded:
             if delivery.kind == Delivery.Kind.EVENTS:
                 record_success(hook)
             return True
-        if decision.delay == 0 and delivery.kind == Delivery.Kind.EVENTS:
+        if outcomes.next_status(delivery, decision) == Delivery.Status.SENDING:
             continue  # Okta's single immediate retry
-        if decision.final or delivery.kind != Delivery.Kind.EVENTS:
-            record_failure(hook, delivery=delivery, result=result, exhausted=True,
-                           gone=decision.gone)  # fmt: skip
-            return False
-        record_failure(hook, delivery=delivery, result=result, exhausted=False)
+        exhausted = decision.final or delivery.kind != Delivery.Kind.EVENTS
+        record_failure(hook, delivery=delivery, result=result, exhausted=exhausted,
+                       gone=decision.gone)  # fmt: skip
         return False
 
 
-def _settle(delivery: Delivery, result: transport.DeliveryResult) -> retry_policy.Decision:
-    """Decide what an attempt's result means and write it onto the delivery."""
-    decision = retry_policy.decide(result, attempts_made=delivery.attempt_count)
-    if decision.succeeded:
-        prepared_sql.execute(_finished(delivery.pk, Delivery.Status.SUCCEEDED, result))
-    elif decision.delay == 0 and delivery.kind == Delivery.Kind.EVENTS:
-        pass  # Okta's single immediate retry follows
-    elif decision.final or delivery.kind != Delivery.Kind.EVENTS:
-        prepared_sql.execute(_finished(delivery.pk, Delivery.Status.FAILED, result))
-    else:
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.PENDING,
-            lease_expires_at=None,
-            next_attempt_at=timezone.now() + timedelta(seconds=decision.delay),
-        )
-    return decision
-
-
-def attempt(
-    delivery: Delivery,
-    *,
-    endpoint: Endpoint,
-    settle: Callable[[transport.DeliveryResult], None] | None = None,
-    sent: tuple[DeliveryAttempt, transport.DeliveryResult] | None = None,
-) -> transport.DeliveryResult:
-    """One HTTP try: the attempt row is written before the request and completed after,
-    in one transaction with `settle(result)` (the caller's update of the delivery).
-
-    With `sent`, the request was already made (its row written by the claim): only
-    the recording is left.
-    """
-    if sent is not None:
-        row, result = sent
-    else:
-        row, result = _new_attempt(delivery, endpoint)
-    with transaction.atomic():
-        prepared_sql.execute(_completed(row, result))
-        if settle is not None:
-            settle(result)
-    if not result.ok:
-        hook = endpoint.hook
-        logger.info(
-            "hook %s delivery %s attempt %d failed: %s",
-            hook.id, delivery.event_id, row.number,
-            result.error or f"HTTP {result.status_code}",
-            extra={"hook_id": hook.id, "delivery_id": str(delivery.event_id),
-                   "attempt": row.number},  # hooks.observability.LogContextFilter
-        )  # fmt: skip
-    return result
+def send(*, url: str, body: bytes, headers: dict[str, str]) -> transport.DeliveryResult:
+    """transport.send(), its answer made safe to store, log and audit: a receiver's NUL
+    byte or megabytes of headers must never reach the database (hooks.stored_response)."""
+    return stored_response.stored_result(transport.send(url=url, body=body, headers=headers))
 
 
 def _new_attempt(
@@ -265,82 +217,4 @@ def _new_attempt(
     with transaction.atomic():  # prepared first: the write lock is held for two statements
         prepared_sql.insert_many([row], values, key="delivery")
         prepared_sql.execute(count)
-    return row, transport.send(url=endpoint.url, body=body, headers=headers)
-
-
-def _completed_values(row: DeliveryAttempt, result: transport.DeliveryResult) -> dict:
-    return {
-        "outcome": DeliveryAttempt.Outcome.SUCCESS if result.ok
-        else DeliveryAttempt.Outcome.FAILURE,
-        "finished_at": timezone.now(),
-        "duration_ms": result.duration_ms,
-        "response_status": result.status_code,
-        "response_headers": result.response_headers,
-        "response_excerpt": result.response_excerpt,
-        "error": result.error,
-    }  # fmt: skip
-
-
-def _completed(row: DeliveryAttempt, result: transport.DeliveryResult) -> tuple[str, list]:
-    """The UPDATE that completes attempt `row` with `result`."""
-    return prepared_sql.update(DeliveryAttempt, row.pk, **_completed_values(row, result))
-
-
-def _finished_values(status: str, result: transport.DeliveryResult) -> dict:
-    return {
-        "status": status,
-        "lease_expires_at": None,
-        "next_attempt_at": None,
-        "completed_at": timezone.now(),
-        "last_status_code": result.status_code,
-        "last_error": result.error or ("" if result.ok else f"HTTP {result.status_code}"),
-    }
-
-
-def _finished(pk: int, status: str, result: transport.DeliveryResult) -> tuple[str, list]:
-    """The UPDATE that ends delivery `pk` with `status` after `result`."""
-    return prepared_sql.update(Delivery, pk, **_finished_values(status, result))
-
-
-def _record_successes(done: list[tuple[claims.Claimed, transport.DeliveryResult]]) -> None:
-    """Complete the first attempts and the deliveries of a claim's successes, together."""
-    if not done:
-        return
-    db = prepared_sql.backend()
-    statements = []
-    for model, values_of in (
-        (DeliveryAttempt, lambda item, result: (item.attempt.pk,
-                                                _completed_values(item.attempt, result))),
-        (Delivery, lambda item, result: (item.delivery.pk,
-                                         _finished_values(Delivery.Status.SUCCEEDED, result))),
-    ):  # fmt: skip
-        rows = [values_of(item, result) for item, result in done]
-        sql = prepared_sql.update_sql(model, tuple(rows[0][1]))
-        statements.append((sql, [prepared_sql.update_params(model, pk, values, db)
-                                 for pk, values in rows]))  # fmt: skip
-    with transaction.atomic():  # prepared first: the write lock is held for two statements
-        for sql, params in statements:
-            prepared_sql.execute_many(sql, params)
-
-
-def delivery_redeliver(*, delivery: Delivery) -> Delivery:
-    """Queue a new delivery of the same events under a new eventId (a receiver that
-    de-duplicates on eventId must see it again); return it."""
-    events = json.loads(delivery.body)["data"]["events"] if delivery.body else []
-    with transaction.atomic():
-        copy = Delivery.objects.create(
-            hook=delivery.hook,
-            kind=Delivery.Kind.EVENTS,
-            status=Delivery.Status.PENDING,
-            next_attempt_at=timezone.now(),
-            redelivery_of=delivery,
-            event_count=len(events),
-        )
-        copy.body = payloads.encode(
-            payloads.envelope(hook_id=delivery.hook_id, event_id=str(copy.event_id), events=events)
-        )
-        copy.save(update_fields=["body"])
-    from hooks.dispatch import enqueue
-
-    transaction.on_commit(lambda: enqueue("hooks.tasks.retry_delivery", copy.pk, group="retry"))
-    return copy
+    return row, send(url=endpoint.url, body=body, headers=headers)

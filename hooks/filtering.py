@@ -1,7 +1,8 @@
 """Applying a hook's Expression Language filters to events.
 
 Expressions are compiled once per text (an LRU cache in hooks.expressions), so a
-publish never re-parses. An evaluation error counts as "no match" and is written
+publish never re-parses. An evaluation error, including a filter that visits more than
+HOOKS_FILTER_MAX_STEPS list elements on one event, counts as "no match" and is written
 to the System Log as `event_hook.filter.error`, at most once a minute per hook.
 """
 
@@ -25,7 +26,7 @@ def filter_allows(hook, event: dict) -> bool:
 
     try:
         compiled = compile_expression(expression, max_length=settings.HOOKS_FILTER_MAX_LENGTH)
-        return bool(compiled.evaluate(event))
+        return bool(compiled.evaluate(event, max_steps=settings.HOOKS_FILTER_MAX_STEPS))
     except (EvaluationError, ExpressionError) as error:
         _record_filter_error(hook, event, str(error))
         return False

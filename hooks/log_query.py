@@ -5,8 +5,9 @@ with `eq`, `ne`, `sw`, `co`, `pr`, `and`, `or`, `not` and parentheses. A path
 that crosses an array (`target.id`) matches when any element matches.
 
 A filter compiles to a predicate over LogEvent dicts, which decides, plus where it
-can a `narrowing`: a database condition every match satisfies (today: on the indexed
-`event_type` column), so that `eventType eq "..."` reads only that type's rows.
+can a `narrowing`: a database condition every match satisfies (on the indexed `event_type`
+and `actor_id` columns), so that `eventType eq "..."` reads only that type's rows. The rest
+is tested row by row, at most HOOKS_LOG_SCAN_LIMIT rows a request (hooks/log_scan.py).
 """
 
 from __future__ import annotations
@@ -22,14 +23,36 @@ Predicate = Callable[[dict], bool]
 
 @dataclass(frozen=True)
 class Clause:
-    """A compiled (part of a) filter: the exact test, and a superset of it in SQL or None."""
+    """A compiled (part of a) filter: the exact test, and supersets of it (or None): one in
+    SQL, and one on the event's stored JSON text, which is much cheaper than decoding it."""
 
     predicate: Predicate
     narrowing: Q | None = None
+    text_test: Callable[[str], bool] | None = None
 
 
-# Only columns whose stored value is exactly the JSON value (eventType is a catalog name).
-_NARROWABLE = {("eventType",): "event_type"}
+# Characters that read the same in the stored JSON text (SQLite: json.dumps; PostgreSQL:
+# jsonb's text) as in the decoded value: printable ASCII except the quote and the backslash.
+_SAME_IN_JSON_TEXT = re.compile(r"[ !#-\[\]-~]+")
+# For `q` terms also no JSON punctuation, so that a term never spans two fields (whose order
+# PostgreSQL's jsonb may change).
+_WITHIN_ONE_JSON_VALUE = re.compile(r"[!#-+\--9;-Z^-z|~]+")
+
+
+def text_contains(value: str) -> Callable[[str], bool] | None:
+    """A superset test "the stored JSON text contains `value`", when that is exact enough."""
+    if not _SAME_IN_JSON_TEXT.fullmatch(value):
+        return None
+    return lambda text: value in text
+
+
+# Indexed columns holding the JSON value: eventType is a catalog name; actor.id is stored as
+# str(value or "")[:255] (hooks/publishing.py), exact for the values _inexact() lets through.
+_NARROWABLE = {("eventType",): "event_type", ("actor", "id"): "actor_id"}
+_COLUMN_LENGTH = 255
+# How non-string ids read in the column ("", "True") and in a comparison ("0", "true"):
+# a value one of these could satisfy must not become SQL.
+_NON_STRING_RENDERINGS = ("0", "0.0", "-0.0", "false", "true", "[]", "{}")
 
 TOKEN = re.compile(
     r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<paren>[()])|(?P<word>[A-Za-z_][\w.]*))'
@@ -118,7 +141,11 @@ class _Parser:
             narrowing = Q()
             for part in parts:
                 narrowing |= part.narrowing
-        return Clause(lambda e: any(test(e) for test in tests), narrowing)
+        text_tests = [part.text_test for part in parts]
+        text_test = None
+        if all(test is not None for test in text_tests):
+            text_test = lambda text: any(test(text) for test in text_tests)  # noqa: E731
+        return Clause(lambda e: any(test(e) for test in tests), narrowing, text_test)
 
     def conjunction(self) -> Clause:
         parts = [self.unary()]
@@ -134,7 +161,11 @@ class _Parser:
             narrowing = Q()
             for part in narrowings:
                 narrowing &= part
-        return Clause(lambda e: all(test(e) for test in tests), narrowing)
+        text_tests = [part.text_test for part in parts if part.text_test is not None]
+        text_test = None
+        if text_tests:
+            text_test = lambda text: all(test(text) for test in text_tests)  # noqa: E731
+        return Clause(lambda e: all(test(e) for test in tests), narrowing, text_test)
 
     def unary(self) -> Clause:
         self.depth += 1
@@ -174,18 +205,30 @@ class _Parser:
         return Clause(
             lambda e: any(_compare(op, v, expected) for v in _values(e, path)),
             _narrowing(tuple(path), op, expected),
+            # A value that eq/sw/co accepts contains `expected` (numbers and booleans too:
+            # they are compared as the text they are stored as).
+            text_contains(expected) if op in ("eq", "sw", "co") else None,
         )
 
 
 def _narrowing(path: tuple[str, ...], op: str, expected: str) -> Q | None:
     column = _NARROWABLE.get(path)
-    if column is None:
+    if column is None or (column == "actor_id" and _inexact(op, expected)):
         return None
     if op == "eq":
         return Q(**{column: expected})
     if op == "sw":
         return Q(**{f"{column}__startswith": expected})  # case-insensitive on SQLite: a superset
     return None
+
+
+def _inexact(op: str, expected: str) -> bool:
+    """Whether the truncated, str()-converted actor_id column could miss a match."""
+    if not expected or len(expected) > _COLUMN_LENGTH:
+        return True
+    if op == "sw":
+        return any(rendering.startswith(expected) for rendering in _NON_STRING_RENDERINGS)
+    return expected in _NON_STRING_RENDERINGS
 
 
 def compile_filter(text: str) -> Clause:
@@ -198,4 +241,20 @@ def keyword_predicate(q: str) -> Predicate:
     import json
 
     terms = [term.lower() for term in q.split() if term]
-    return lambda e: all(term in json.dumps(e).lower() for term in terms)
+
+    def has_every_term(event: dict) -> bool:
+        text = json.dumps(event).lower()  # once per event, not once per term
+        return all(term in text for term in terms)
+
+    return has_every_term
+
+
+def keyword_clause(q: str) -> Clause:
+    """`q` as a Clause: the exact test, and a test of the stored JSON text for plain terms."""
+    terms = [term.lower() for term in q.split() if _WITHIN_ONE_JSON_VALUE.fullmatch(term)]
+
+    def has_plain_terms(text: str) -> bool:
+        text = text.lower()
+        return all(term in text for term in terms)
+
+    return Clause(keyword_predicate(q), text_test=has_plain_terms if terms else None)

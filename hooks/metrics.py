@@ -277,8 +277,8 @@ class HooksCollector:
     def _heartbeats(self, now: datetime):
         ages = GaugeMetricFamily(
             "hooks_heartbeat_age_seconds",
-            "Seconds since a worker host (worker@<host>) or the scheduled "
-            "sweep (sweep) was last seen.",
+            "Seconds since a worker host (worker@<host>), the scheduled sweep (sweep) or, "
+            "without HOOKS_ORG_URL, a development web server (web@<url>) was last seen.",
             labels=["name"],
         )
         for name, seen_at in Heartbeat.objects.values_list("name", "seen_at"):

@@ -30,6 +30,21 @@ def encode(document: dict) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
+# Where the events go in an encoded envelope. Unique: inside a JSON string every quote
+# is escaped, so this quote-colon-bracket sequence can only be the envelope's own key.
+_NO_EVENTS = '"events":[]'
+
+
+def encode_envelope(
+    *, hook_id: str, event_id: str, encoded_events: list[str], now: datetime | None = None
+) -> str:
+    """encode(envelope(...)) for events already encoded one by one with encode(): claims
+    encode each event once, to measure it against HOOKS_MAX_BATCH_BYTES and to send it."""
+    empty = encode(envelope(hook_id=hook_id, event_id=event_id, events=[], now=now))
+    head, tail = empty.split(_NO_EVENTS)
+    return f'{head}"events":[{",".join(encoded_events)}]{tail}'
+
+
 def base_headers() -> dict[str, str]:
     """Headers every delivery carries before the hook's own and the signature."""
     return {"Accept": "application/json", "Content-Type": "application/json"}

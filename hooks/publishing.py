@@ -1,9 +1,9 @@
 """Publishing events into the System Log and matching them to hooks (the outbox).
 
-In one transaction the events are stored and matched to ACTIVE + VERIFIED hooks
-subscribed to their type whose filter (if any) is true; the matches are the
-outbox. Workers are told only after commit, so a rolled-back publish never
-reaches an endpoint.
+Events are matched to ACTIVE + VERIFIED hooks subscribed to their type whose filter
+(if any) is true before the transaction; in one transaction the hook set is checked
+again, the events are stored and the matches written: the matches are the outbox.
+Workers are told only after commit, so a rolled-back publish never reaches an endpoint.
 """
 
 from __future__ import annotations
@@ -118,7 +118,45 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
         if event_uuid not in existing
     ]
     values = _prepared_values(rows)
+    # Filters are evaluated before the transaction too: a costly filter (bounded by
+    # HOOKS_FILTER_MAX_STEPS, but still milliseconds) must never hold the write lock.
+    hooks = _deliverable_hooks() if rows else []
+    planned = _plan_matches(rows, hooks)
+    for round_number in range(1, _MATCH_ROUNDS + 1):
+        try:
+            return _store(log_events, rows, values, existing, hooks, planned,
+                          last_round=round_number == _MATCH_ROUNDS)  # fmt: skip
+        except _HooksChanged as changed:  # nothing was written: match again, outside
+            hooks = changed.hooks
+            planned = _plan_matches(rows, hooks)
+    raise AssertionError("unreachable: the last round never raises _HooksChanged")
+
+
+# Rounds of "match outside, check the hook set inside" before matching under the lock.
+_MATCH_ROUNDS = 3
+
+
+class _HooksChanged(Exception):
+    """Inside the transaction the deliverable hooks are not those the matching used."""
+
+    def __init__(self, hooks: list[EventHook]) -> None:
+        self.hooks = hooks
+
+
+def _store(log_events, rows, values, existing, hooks, planned, *, last_round) -> PublishResult:
+    """One transaction: check the hook set, insert the events, write their outbox rows."""
     with transaction.atomic():
+        if rows:
+            # The hook set is read again under the lock, so the outbox follows the hooks as
+            # they are at commit time (as when matching happened inside): a hook deactivated
+            # meanwhile only loses its matches; a new or edited one needs matching again.
+            current = _deliverable_hooks()
+            versions = {hook.id: hook.version for hook in hooks}
+            if any(versions.get(hook.id) != hook.version for hook in current):
+                if not last_round:
+                    raise _HooksChanged(current)
+                planned = _plan_matches(rows, current)  # hooks keep changing: match here
+            planned = _keep_hooks(planned, {hook.id for hook in current})
         try:
             with transaction.atomic():
                 stored = _insert_events(values, rows)
@@ -133,7 +171,7 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
                 except IntegrityError:
                     existing.add(row.uuid)
         result = PublishResult(events=stored, duplicates=len(log_events) - len(stored))
-        _match(stored, result)
+        _write_matches(stored, planned, result)
     return result
 
 
@@ -180,27 +218,40 @@ def _deliverable_hooks() -> list[EventHook]:
     )
 
 
-def _match(events: list[Event], result: PublishResult) -> None:
-    """Write outbox rows for every (event, hook) pair that should be delivered."""
-    if not events:
-        return
+def _plan_matches(rows: list[Event], hooks: list[EventHook]) -> dict[str, list[str]]:
+    """{event uuid: ids of the hooks it goes to}: subscription and filter (no writes)."""
     from hooks.filtering import filter_allows
 
     by_type: dict[str, list[EventHook]] = {}
-    for hook in _deliverable_hooks():
+    for hook in hooks:
         for event_type in hook.event_types:
             by_type.setdefault(event_type, []).append(hook)
-    if not by_type:
+    planned: dict[str, list[str]] = {}
+    for row in rows:
+        hook_ids = [
+            hook.id for hook in by_type.get(row.event_type, ()) if filter_allows(hook, row.data)
+        ]
+        if hook_ids:
+            planned[row.uuid] = hook_ids
+    return planned
+
+
+def _keep_hooks(planned: dict[str, list[str]], hook_ids: set[str]) -> dict[str, list[str]]:
+    return {uuid: [h for h in hooks if h in hook_ids] for uuid, hooks in planned.items()}
+
+
+def _write_matches(events: list[Event], planned: dict[str, list[str]], result) -> None:
+    """Write the outbox rows of the stored `events` and enqueue their hooks on commit."""
+    if not planned:
         return
     # Plain (hook_id, event_id, created_at) rows: this runs under the write lock, where
     # Match.objects.bulk_create's per-object preparation cost ~5x the INSERT itself.
     created_at = Match._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
     matches = []
     for event in events:
-        for hook in by_type.get(event.event_type, ()):
-            if filter_allows(hook, event.data):
-                matches.append((hook.id, event.pk, created_at))
-                result.matched_hooks.add(hook.id)
+        for hook_id in planned.get(event.uuid, ()):
+            matches.append((hook_id, event.pk, created_at))
+            result.matched_hooks.add(hook_id)
     if matches:
         with connection.cursor() as cursor:
             cursor.executemany(insert_sql(Match, ("hook", "event", "created_at")), matches)

@@ -7,6 +7,7 @@ handler calls back into the Receiver that owns its server (`_track` and `_handle
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -93,23 +94,7 @@ class BadBody(Exception):
 def read_body(handler: ReceiverHandler) -> bytes:
     """Return the request body; raise BadBody for bad framing (400) or a huge body (413)."""
     if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            line = handler.rfile.readline(1024)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise BadBody(400) from None
-            if size == 0:
-                while handler.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # Trailers are not used by hook senders.
-                return b"".join(chunks)
-            total += size
-            if total > MAX_BODY_BYTES:
-                raise BadBody(413)
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline(3)
+        return _read_chunked(handler)
     try:
         length = int(handler.headers.get("Content-Length") or 0)
     except ValueError:
@@ -119,6 +104,43 @@ def read_body(handler: ReceiverHandler) -> bytes:
     if length > MAX_BODY_BYTES:
         raise BadBody(413)
     return handler.rfile.read(length) if length else b""
+
+
+# RFC 9112 chunk-size: hex digits only (int(x, 16) would also take "-1", "0x1f", "+1",
+# "1_0"; a negative size made read(-1) wait for the client to hang up). Sixteen digits
+# cover any size; more is junk. A ";extension" may follow.
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n")
+_MAX_LINE = 1024
+_LINE_END = (b"\r\n", b"\n")
+
+
+def _read_chunked(handler: ReceiverHandler) -> bytes:
+    """Read a chunked body strictly: any framing error, or the client hanging up, is a 400."""
+    rfile = handler.rfile
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        match = _CHUNK_SIZE.fullmatch(rfile.readline(_MAX_LINE))
+        if match is None:
+            raise BadBody(400)  # malformed, longer than _MAX_LINE, or cut off
+        size = int(match.group(1), 16)
+        if size == 0:
+            break
+        total += size
+        if total > MAX_BODY_BYTES:
+            raise BadBody(413)
+        data = rfile.read(size)
+        if len(data) != size or rfile.readline(3) not in _LINE_END:
+            raise BadBody(400)  # the client hung up mid-chunk, or the data overran its size
+        chunks.append(data)
+    # Trailers (unused by hook senders) up to the empty line that ends the message.
+    for _ in range(100):
+        line = rfile.readline(_MAX_LINE)
+        if line in _LINE_END:
+            return b"".join(chunks)
+        if not line.endswith(b"\n"):
+            raise BadBody(400)  # cut off, or a trailer line longer than _MAX_LINE
+    raise BadBody(400)
 
 
 def respond(

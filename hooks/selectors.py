@@ -40,6 +40,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 class Page:
     items: list
     next_cursor: str | None
+    partial: bool = False  # cut short by a bounded scan: the rest is behind next_cursor
 
 
 def keyset_page(rows: QuerySet, *, time_field: str, after: str | None, limit: int) -> Page:
@@ -169,17 +170,43 @@ def log_page(
     after: str | None = None,
     limit: int = 50,
 ) -> Page:
-    """One page of the System Log, newest first, by keyset (CursorError for a bad cursor)."""
+    """One page of the System Log, newest first, by keyset (CursorError for a bad cursor).
+
+    `actor` is an actor id or alternateId. An id some event has is read through the actor
+    index; anything else is compared with actor.alternateId by the bounded scan of
+    hooks/log_scan.py (at most HOOKS_LOG_SCAN_LIMIT rows a page), whose partial pages
+    carry a cursor that continues after the last row examined.
+    """
+    from hooks.log_query import Clause, text_contains
+    from hooks.log_scan import after as rows_after
+    from hooks.log_scan import scan_page
+
     rows = Event.objects.all()
+    predicates = []
     if event_type:
         rows = rows.filter(event_type=event_type)
     if actor:
-        rows = rows.filter(Q(actor_id=actor) | Q(data__actor__alternateId=actor))
+        if Event.objects.filter(actor_id=actor).exists():
+            rows = rows.filter(actor_id=actor)
+        else:
+            predicates.append(Clause(_alternate_id_is(actor), text_test=text_contains(actor)))
     if since:
         rows = rows.filter(published__gte=since)
     if until:
         rows = rows.filter(published__lt=until)
-    return keyset_page(rows, time_field="published", after=after, limit=limit)
+    if after:
+        rows = rows_after(rows, decode_cursor(after), descending=True)
+    page = scan_page(rows, predicates, limit=max(1, min(limit, MAX_PAGE)), descending=True)
+    cursor = encode_cursor(*page.next_position) if page.next_position else None
+    return Page(items=page.items, next_cursor=cursor, partial=page.partial)
+
+
+def _alternate_id_is(value: str):
+    def test(data) -> bool:
+        actor = data.get("actor") if isinstance(data, dict) else None
+        return isinstance(actor, dict) and actor.get("alternateId") == value
+
+    return test
 
 
 def hook_activity(hook: EventHook, *, after: str | None = None, limit: int = 50) -> Page:

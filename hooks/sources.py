@@ -72,9 +72,11 @@ def _group_target(group: Group) -> dict:
 
 
 def publish_auth_event(event_type: str, *, targets: list[dict], actor_user=None,
-                       outcome: str = "SUCCESS", reason: str | None = None,
-                       debug: dict | None = None) -> None:  # fmt: skip
-    """Publish one auth event; never raise (the user's change must not fail because of it)."""
+                       actor: dict | None = None, outcome: str = "SUCCESS",
+                       reason: str | None = None, debug: dict | None = None) -> None:  # fmt: skip
+    """Publish one auth event; never raise (the user's change must not fail because of it).
+
+    The actor is `actor` when given, else the signed-in user, else `actor_user`."""
     if not getattr(settings, "HOOKS_AUTH_EVENTS", True):
         return
     from hooks.publishing import event_publish
@@ -82,7 +84,7 @@ def publish_auth_event(event_type: str, *, targets: list[dict], actor_user=None,
     request = current_request.get()
     event = {
         "eventType": event_type,
-        "actor": _request_actor(request, actor_user),
+        "actor": actor or _request_actor(request, actor_user),
         "client": _client(request),
         "outcome": {"result": outcome, "reason": reason},
         "target": targets,
@@ -134,11 +136,13 @@ def _logged_in(sender, request, user, **kwargs) -> None:
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs) -> None:
     username = credentials.get("username") or credentials.get(User.USERNAME_FIELD) or ""
-    actor = {"id": None, "type": "User", "alternateId": username, "displayName": "unknown",
-             "detailEntry": None}  # fmt: skip
+    # Okta names the attempted username as the actor of a failed sign-in, not the system.
+    attempted = {"id": None, "type": "User", "alternateId": username, "displayName": "unknown",
+                 "detailEntry": None}  # fmt: skip
     publish_auth_event(
         "user.session.start",
-        targets=[actor],
+        targets=[attempted],
+        actor=dict(attempted),
         outcome="FAILURE",
         reason="INVALID_CREDENTIALS",
         debug={"attemptedUsername": username},

@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -18,6 +20,9 @@ HTTP_ONLY_ALLOWED = (
     "http:// is only allowed for networks listed in HOOKS_ALLOWED_NETWORKS; use https://"
 )
 _DEFAULT_PORTS = {"https": 443, "http": 80}
+# Without a port policy verification errors turn the service into a port scanner of any
+# public host; web services listen on 80, 443 or an unprivileged port.
+DEFAULT_ALLOWED_PORTS = ("80", "443", "1024-65535")
 # NAT64 (RFC 6052) embeds an IPv4 address in the last 32 bits; judge that address instead.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # ipaddress counts 100.64.0.0/10 as neither private nor global; name it for the message.
@@ -35,9 +40,9 @@ class DestinationBlocked(Exception):
 class UnresolvableHost(DestinationBlocked):
     """The host name did not resolve; a DNS failure (often transient), not a policy refusal."""
 
-    def __init__(self, hostname: str) -> None:
+    def __init__(self, hostname: str, *, detail: str = "") -> None:
         self.hostname = hostname
-        self.reason = f"Could not resolve host {hostname}"
+        self.reason = f"Could not resolve host {hostname}" + (f": {detail}" if detail else "")
         Exception.__init__(self, self.reason)
 
 
@@ -70,13 +75,51 @@ def _parse_networks(values: tuple[str, ...]) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(value.strip(), strict=False) for value in values)
 
 
-def resolve_destination(url: str) -> Destination:
-    """Resolve and check `url`; raise DestinationBlocked (or UnresolvableHost) when refused."""
+def allowed_ports() -> tuple[tuple[int, int], ...]:
+    """Return settings.HOOKS_ALLOWED_PORTS as (first, last) ranges (read on each call)."""
+    values = getattr(settings, "HOOKS_ALLOWED_PORTS", DEFAULT_ALLOWED_PORTS)
+    return _parse_ports(tuple(values))
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_ports(values: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    ranges = []
+    for value in values:
+        first, dash, last = str(value).strip().partition("-")
+        try:
+            start = int(first)
+            end = int(last) if dash else start
+        except ValueError:
+            start = end = -1
+        if not 1 <= start <= end <= 65535:
+            raise ImproperlyConfigured(
+                f"HOOKS_ALLOWED_PORTS: {value!r} is not a port or a range like 1024-65535"
+            )
+        ranges.append((start, end))
+    if not ranges:
+        raise ImproperlyConfigured("HOOKS_ALLOWED_PORTS is empty: no request could be sent")
+    return tuple(ranges)
+
+
+def _check_port(port: int) -> None:
+    if port == 0:
+        raise DestinationBlocked("port 0 is not a valid port")
+    ranges = allowed_ports()
+    if not any(start <= port <= end for start, end in ranges):
+        shown = ", ".join(str(s) if s == e else f"{s}-{e}" for s, e in ranges)
+        raise DestinationBlocked(f"port {port} is not allowed; allowed ports are {shown}")
+
+
+def resolve_destination(url: str, *, timeout: float | None = None) -> Destination:
+    """Resolve and check `url`; raise DestinationBlocked (or UnresolvableHost) when refused.
+
+    With `timeout`, a name lookup still unanswered after that many seconds is UnresolvableHost.
+    """
     parts = _split(url)
     scheme = parts.scheme.lower()
     hostname = _hostname(parts)
     port = _port(parts, scheme)
-    addresses = _resolve(hostname, port, numeric_only=False)
+    addresses = _resolve(hostname, port, numeric_only=False, timeout=timeout)
     networks = allowed_networks()
     for address in addresses:
         _check_address(address, hostname=hostname, scheme=scheme, networks=networks)
@@ -111,6 +154,7 @@ def validate_uri_syntax(uri: str) -> str | None:
     if parts.username is not None or parts.password is not None:
         return "The URI must not contain a user name or password."
     try:
+        _port(parts, scheme)  # the port policy needs no DNS: judge it first
         if scheme == "http":
             resolve_destination(uri)
             return None
@@ -161,10 +205,15 @@ def _port(parts: SplitResult, scheme: str) -> int:
         port = parts.port
     except ValueError:
         raise DestinationBlocked("the URL's port is not valid") from None
-    return port if port else _DEFAULT_PORTS[scheme]
+    # `if port` would read an explicit :0 as "no port" and send it to 443.
+    port = _DEFAULT_PORTS[scheme] if port is None else port
+    _check_port(port)
+    return port
 
 
-def _resolve(hostname: str, port: int, *, numeric_only: bool) -> list[IPAddress]:
+def _resolve(
+    hostname: str, port: int, *, numeric_only: bool, timeout: float | None = None
+) -> list[IPAddress]:
     """Return the distinct addresses of `hostname` in resolver order ([] if not a literal)."""
     try:
         infos = socket.getaddrinfo(
@@ -173,10 +222,7 @@ def _resolve(hostname: str, port: int, *, numeric_only: bool) -> list[IPAddress]
     except (socket.gaierror, UnicodeError):
         if numeric_only:
             return []
-        try:
-            infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError, OSError):
-            raise UnresolvableHost(hostname) from None
+        infos = _lookup(hostname, port, timeout)
     addresses: list[IPAddress] = []
     for family, _type, _proto, _canon, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):
@@ -245,3 +291,30 @@ def _capitalize(sentence: str) -> str:
     if "://" in sentence.split(" ", 1)[0]:
         return sentence  # "http:// is only allowed ..." reads wrong as "Http://".
     return sentence[:1].upper() + sentence[1:]
+
+
+def _lookup(hostname: str, port: int, timeout: float | None) -> list:
+    """getaddrinfo for a name, given up after `timeout` seconds (it has no timeout of its own).
+
+    The lookup runs in a daemon thread: a resolver that never answers leaves that thread
+    waiting (the C library gives up by itself eventually), never the worker.
+    """
+    outcome: list = []
+
+    def lookup() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM))
+        except (socket.gaierror, UnicodeError, OSError) as exc:
+            outcome.append(exc)
+
+    if timeout is None:
+        lookup()
+    else:
+        thread = threading.Thread(target=lookup, name=f"resolve {hostname}", daemon=True)
+        thread.start()
+        thread.join(max(timeout, 0.0))
+        if not outcome:
+            raise UnresolvableHost(hostname, detail=f"timed out after {timeout:g} s")
+    if isinstance(outcome[0], BaseException):
+        raise UnresolvableHost(hostname)
+    return outcome[0]

@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 import email.utils
+import logging
 import os
-import socket
-import ssl
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.client import HTTPException, RemoteDisconnected
+from http.client import HTTPException
 from typing import Any
 
 import urllib3
 from django.conf import settings
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
-    ConnectTimeoutError,
     HTTPError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    SSLError,
 )
 
+from hooks import deadline as request_deadline
 from hooks import ssrf
+from hooks.header_rules import header_problem
+from hooks.transport_errors import CLOSED, TIMED_OUT, describe_failure
 
-# Error sentences callers may match on (hooks.challenge does).
-TIMED_OUT = "Connection timed out"
-REFUSED = "Connection refused"
-CLOSED = "Connection closed without a response"
-TLS_FAILED = "TLS handshake failed"
+logger = logging.getLogger("hooks.transport")
+
 
 # After the excerpt, read at most this much more to leave a keep-alive connection reusable;
 # a longer body is cut off by closing the connection instead.
@@ -90,6 +84,25 @@ def _request(
     method: str, *, url: str, body: bytes | None, headers: dict[str, str], timeout: float | None
 ) -> DeliveryResult:
     started = time.perf_counter()
+    try:
+        return _guarded_request(method, url, body, headers, timeout, started)
+    except Exception as exc:
+        # Callers (a worker mid-claim, a verify or preview request) must get an answer, not
+        # a crash: an unforeseen failure is one more failed attempt, logged for us to fix.
+        logger.exception("Outbound %s to %s failed unexpectedly", method, url)
+        elapsed = (time.perf_counter() - started) * 1000
+        error = f"Request failed: {type(exc).__name__}: {exc}"
+        return DeliveryResult(None, {}, "", elapsed, error, None)
+
+
+def _guarded_request(
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    timeout: float | None,
+    started: float,
+) -> DeliveryResult:
     if timeout is None:
         timeout = float(settings.HOOKS_DELIVERY_TIMEOUT)
 
@@ -98,46 +111,37 @@ def _request(
         return DeliveryResult(None, {}, "", elapsed, error, None, blocked)
 
     try:
-        destination = ssrf.resolve_destination(url)
+        # The name lookup is part of the exchange: it gets the whole deadline, no more.
+        destination = ssrf.resolve_destination(url, timeout=timeout)
     except ssrf.UnresolvableHost as exc:
         return failure(str(exc))
     except ssrf.DestinationBlocked as exc:
         return failure(str(exc), blocked=True)
-    bad_header = _invalid_header(headers)
+    bad_header = next(filter(None, (header_problem(k, v) for k, v in headers.items())), "")
     if bad_header:
         return failure(bad_header)
 
     request_headers = _request_headers(headers, destination)
     pool = _pool_for(destination)
     deadline = started + timeout
-    attempt = 0
-    while True:
-        attempt += 1
-        _local.reused = False
-        try:
-            response = pool.urlopen(
-                method,
-                destination.path_and_query,
-                body=body,
-                headers=request_headers,
-                retries=False,
-                redirect=False,
-                assert_same_host=False,
-                timeout=urllib3.Timeout(total=max(deadline - time.perf_counter(), 0.001)),
-                preload_content=False,
-                release_conn=False,
-            )
-        except (HTTPError, HTTPException, OSError) as exc:
-            error = _describe(exc, timeout)
-            # A server may close an idle keep-alive connection just as it is reused; the
-            # request then usually never reached the application, so, like browsers, try
-            # once more (receivers de-duplicate on eventId for the rare double delivery).
-            stale = error == CLOSED and _local.reused and time.perf_counter() < deadline
-            if attempt == 1 and stale:
-                continue
-            return failure(error)
-        break
-    excerpt = _read_excerpt(response, deadline)
+    timed_out = f"{TIMED_OUT} after {timeout:g} s"
+    # Socket timeouts bound each read; the guard bounds the whole exchange (hooks.deadline).
+    guard = request_deadline.arm(deadline)
+    _local.deadline = guard
+    try:
+        response, error = _open(method, pool, destination, body, request_headers, deadline)
+        if response is None:
+            return failure(timed_out if guard.finish() or error == TIMED_OUT else error)
+        excerpt, cut_short = _read_excerpt(response, deadline, guard)
+        if guard.finish():
+            # The watchdog shut the socket down: never hand this connection back for reuse.
+            response.close()
+        response.release_conn()
+        if cut_short:
+            return failure(timed_out)
+    finally:
+        guard.finish()
+        _local.deadline = None
     response_headers = {name: response.headers[name] for name in response.headers}
     return DeliveryResult(
         status_code=response.status,
@@ -149,6 +153,44 @@ def _request(
     )
 
 
+def _open(
+    method: str,
+    pool: urllib3.HTTPConnectionPool,
+    destination: ssrf.Destination,
+    body: bytes | None,
+    headers: dict[str, str],
+    deadline: float,
+) -> tuple[urllib3.BaseHTTPResponse | None, str]:
+    """Send the request and read the response head; return (response, '') or (None, error)."""
+    attempt = 0
+    while True:
+        attempt += 1
+        _local.reused = False
+        try:
+            response = pool.urlopen(
+                method,
+                destination.path_and_query,
+                body=body,
+                headers=headers,
+                retries=False,
+                redirect=False,
+                assert_same_host=False,
+                timeout=urllib3.Timeout(total=max(deadline - time.perf_counter(), 0.001)),
+                preload_content=False,
+                release_conn=False,
+            )
+        except (HTTPError, HTTPException, OSError) as exc:
+            error = describe_failure(exc)
+            # A server may close an idle keep-alive connection just as it is reused; the
+            # request then usually never reached the application, so, like browsers, try
+            # once more (receivers de-duplicate on eventId for the rare double delivery).
+            stale = error == CLOSED and _local.reused and time.perf_counter() < deadline
+            if attempt == 1 and stale:
+                continue
+            return None, error
+        return response, ""
+
+
 def _request_headers(headers: dict[str, str], destination: ssrf.Destination) -> dict[str, str]:
     result = {k: v for k, v in headers.items() if k.lower() not in _RESERVED_HEADERS}
     # The socket goes to the checked IP, so the name must be supplied explicitly.
@@ -156,16 +198,6 @@ def _request_headers(headers: dict[str, str], destination: ssrf.Destination) -> 
     if not any(k.lower() == "user-agent" for k in result):
         result["User-Agent"] = settings.HOOKS_USER_AGENT
     return result
-
-
-def _invalid_header(headers: dict[str, str]) -> str:
-    """Return a sentence when a header could split the request (CR, LF, NUL), else ''."""
-    for name, value in headers.items():
-        if not name or any(ch in name for ch in "\r\n\0: \t"):
-            return f"Invalid header name {name!r}"
-        if any(ch in str(value) for ch in "\r\n\0"):
-            return f"Invalid value for header {name}: line breaks are not allowed"
-    return ""
 
 
 def _pool_for(destination: ssrf.Destination) -> urllib3.HTTPConnectionPool:
@@ -204,10 +236,12 @@ class _ReuseTracking:
     _sent_on_socket = 0
 
     def connect(self) -> None:
+        _attach_to_deadline(self)
         super().connect()  # type: ignore[misc]
         self._sent_on_socket = 0
 
     def request(self, *args: Any, **kwargs: Any) -> None:
+        _attach_to_deadline(self)
         # http:// sockets open lazily inside request(); an open one here that already
         # carried a request is a reused keep-alive connection.
         _local.reused = getattr(self, "sock", None) is not None and self._sent_on_socket > 0
@@ -216,6 +250,13 @@ class _ReuseTracking:
         finally:
             # Counted after the fact: a lazy connect() inside request() resets the count.
             self._sent_on_socket += 1
+
+
+def _attach_to_deadline(connection: HTTPConnection) -> None:
+    """Let this thread's request deadline cut the socket this connection is about to use."""
+    guard = getattr(_local, "deadline", None)
+    if guard is not None:
+        guard.attach(connection)
 
 
 class _TrackedHTTPConnection(_ReuseTracking, HTTPConnection):
@@ -235,23 +276,37 @@ def _ca_bundle() -> str | None:
     return certifi.where()
 
 
-def _read_excerpt(response: urllib3.BaseHTTPResponse, deadline: float) -> str:
-    """Read at most the excerpt limit (+ a small drain); release or close the connection."""
+def _read_excerpt(
+    response: urllib3.BaseHTTPResponse, deadline: float, guard: request_deadline.RequestDeadline
+) -> tuple[str, bool]:
+    """Read at most the excerpt limit (+ a small drain); return (excerpt, cut by the deadline).
+
+    The caller releases the connection. Only the excerpt counts against the deadline: the
+    drain merely saves the connection for reuse, so running out of time there closes it.
+    """
     limit = int(settings.HOOKS_RESPONSE_EXCERPT_BYTES)
     data = b""
     try:
         _shrink_read_timeout(response, deadline)
         data = response.read(limit) if limit > 0 else b""
+    except (HTTPError, HTTPException, OSError) as exc:
+        if describe_failure(exc) == TIMED_OUT:
+            response.close()
+            return "", True
+        # Otherwise the status line arrived; a body cut short only shortens the excerpt.
+    if guard.expired:
+        response.close()
+        return "", True
+    try:
         if not response.closed:
             _shrink_read_timeout(response, deadline)
             response.read(_DRAIN_LIMIT)
     except (HTTPError, HTTPException, OSError):
-        pass  # The status line arrived; a body cut short only shortens the excerpt.
+        pass
     if not response.closed:
         # Unread data would corrupt the next request on this connection: drop it instead.
         response.close()
-    response.release_conn()
-    return data.decode("utf-8", errors="replace")
+    return data.decode("utf-8", errors="replace"), False
 
 
 def _shrink_read_timeout(response: urllib3.BaseHTTPResponse, deadline: float) -> None:
@@ -263,59 +318,6 @@ def _shrink_read_timeout(response: urllib3.BaseHTTPResponse, deadline: float) ->
         if remaining <= 0:
             raise TimeoutError("deadline passed")
         sock.settimeout(remaining)
-
-
-def _describe(exc: BaseException, timeout: float) -> str:
-    """Map a low-level exception to one of the short sentences in DeliveryResult.error."""
-    chain = _causes(exc)
-    if any(isinstance(e, ConnectionRefusedError) for e in chain):
-        return REFUSED
-    # urllib3 makes NewConnectionError a subclass of ConnectTimeoutError: exclude it.
-    if any(
-        isinstance(e, ReadTimeoutError | TimeoutError)
-        or (isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError))
-        for e in chain
-    ):
-        return f"{TIMED_OUT} after {timeout:g} s"
-    for e in chain:
-        if isinstance(e, SSLError | ssl.SSLError | ssl.CertificateError):
-            return f"{TLS_FAILED}: {_ssl_reason(e)}"
-    if any(
-        isinstance(e, RemoteDisconnected | ConnectionResetError | BrokenPipeError) for e in chain
-    ):
-        return CLOSED
-    if isinstance(exc, NewConnectionError):
-        reason = next((e for e in chain if isinstance(e, OSError) and e.strerror), None)
-        return f"Could not connect: {reason.strerror if reason else exc}"
-    if isinstance(exc, ProtocolError):
-        return CLOSED if "without response" in str(exc) else f"Invalid response: {exc}"
-    if isinstance(exc, socket.gaierror):
-        return f"Could not resolve host: {exc.strerror}"
-    return f"Request failed: {exc}"
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """Return `exc` and the exceptions it wraps (urllib3 nests them in args and __cause__)."""
-    seen: list[BaseException] = []
-    pending = [exc]
-    while pending and len(seen) < 10:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.append(current)
-        pending.extend(a for a in current.args if isinstance(a, BaseException))
-        for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
-            if isinstance(linked, BaseException):
-                pending.append(linked)
-    return seen
-
-
-def _ssl_reason(exc: BaseException) -> str:
-    inner = exc
-    while isinstance(inner, SSLError) and inner.args and isinstance(inner.args[0], Exception):
-        inner = inner.args[0]
-    reason = getattr(inner, "verify_message", None) or getattr(inner, "reason", None)
-    return str(reason or inner).strip() or type(inner).__name__
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -6,15 +6,13 @@ The API serializer and the console forms both build a `HookSpec` and call
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from hooks import header_rules as rules
 from hooks.models import EventHook, EventType
 
-# RFC 9110 token characters: what a header name may contain.
-HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 SIGNATURE_HEADERS = {"webhook-id", "webhook-timestamp", "webhook-signature"}
 RESERVED_HEADERS = {
     "accept",
@@ -123,6 +121,10 @@ def _validate_filters(spec: HookSpec) -> list[str]:
 
 
 def _validate_headers(spec: HookSpec) -> list[str]:
+    if len(spec.headers) > rules.MAX_CUSTOM_HEADERS:
+        # One cause, not one per header: thousands of rows deserve a single sentence.
+        limit, count = rules.MAX_CUSTOM_HEADERS, len(spec.headers)
+        return [f"channel.config.headers: At most {limit} custom headers, got {count}"]
     causes = []
     auth_key = spec.auth_key.strip().lower()
     seen: set[str] = set()
@@ -132,34 +134,45 @@ def _validate_headers(spec: HookSpec) -> list[str]:
         if not isinstance(key, str) or not isinstance(value, str):
             causes.append(f"{where}: key and value must be strings")
             continue
-        if not HEADER_NAME.match(key):
+        if not rules.is_valid_name(key):
             causes.append(f"{where}.key: '{key}' is not a valid header name")
+        elif problem := rules.too_long(key, rules.MAX_NAME_LENGTH):
+            causes.append(f"{where}.key: {problem}")
         elif key.lower() in RESERVED_HEADERS or (auth_key and key.lower() == auth_key):
             causes.append(f"{where}.key: '{key}' is reserved and cannot be set as a custom header")
         elif key.lower() in seen:
             causes.append(f"{where}.key: '{key}' appears more than once")
         seen.add(key.lower())
-        if _has_crlf(value):
-            causes.append(f"{where}.value: Must not contain line breaks")
+        problem = rules.too_long(value, rules.MAX_VALUE_LENGTH) or rules.value_problem(key, value)
+        if problem:
+            causes.append(f"{where}.value: {problem}")
+    if not causes and rules.wire_size(spec.headers) > rules.MAX_CUSTOM_HEADER_BYTES:
+        size, limit = rules.wire_size(spec.headers), rules.MAX_CUSTOM_HEADER_BYTES
+        causes.append(
+            f"channel.config.headers: The custom headers add up to {size} bytes; "
+            f"at most {limit} are allowed"
+        )
     return causes
 
 
 def _validate_auth(spec: HookSpec) -> list[str]:
     causes = []
+    where = "channel.config.authScheme"
     if spec.auth_key:
-        if not HEADER_NAME.match(spec.auth_key):
-            causes.append(
-                f"channel.config.authScheme.key: '{spec.auth_key}' is not a valid header name"
-            )
+        if not rules.is_valid_name(spec.auth_key):
+            causes.append(f"{where}.key: '{spec.auth_key}' is not a valid header name")
+        elif problem := rules.too_long(spec.auth_key, rules.MAX_NAME_LENGTH):
+            causes.append(f"{where}.key: {problem}")
         elif spec.auth_key.lower() in RESERVED_HEADERS:
-            causes.append(
-                f"channel.config.authScheme.key: '{spec.auth_key}' is reserved and cannot carry "
-                "the secret"
-            )
+            causes.append(f"{where}.key: '{spec.auth_key}' is reserved and cannot carry the secret")
     elif spec.auth_value:
-        causes.append("channel.config.authScheme.key: A header name is needed for the secret")
-    if spec.auth_value and _has_crlf(spec.auth_value):
-        causes.append("channel.config.authScheme.value: Must not contain line breaks")
+        causes.append(f"{where}.key: A header name is needed for the secret")
+    if spec.auth_value:
+        problem = rules.too_long(spec.auth_value, rules.MAX_SECRET_LENGTH) or rules.value_problem(
+            spec.auth_key or "the secret", spec.auth_value
+        )
+        if problem:
+            causes.append(f"{where}.value: {problem}")
     return causes
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from hooks.dispatch import enqueue
 from hooks.models import Delivery, DeliveryAttempt, EventHook
 from hooks.redaction import redact_headers
+from hooks.stored_response import clean_text, stored_result
 
 # Two tries of 3 s plus queueing: generous, so a busy cluster still answers.
 WAIT_SECONDS = 20.0
@@ -99,7 +100,10 @@ def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | N
     outcome = run_challenge(url=hook.uri, headers=endpoint_headers(hook))
     secrets_to_hide = [hook.auth_value]
     attempts = []
-    for number, (challenge, result) in enumerate(outcome.attempts, start=1):
+    for number, (challenge, received) in enumerate(outcome.attempts, start=1):
+        # The challenge was judged on what was received; only storing needs safe text
+        # (PostgreSQL refuses a NUL in text and jsonb, and the whole write would fail).
+        result = stored_result(received)
         attempts.append(
             DeliveryAttempt(
                 delivery=delivery,
@@ -123,7 +127,9 @@ def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | N
         )
     last = outcome.attempts[-1][1] if outcome.attempts else None
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    verified, cause = outcome.verified, outcome.cause
+    # The cause may quote the answer's body ("The response was not JSON: ..."), and it is
+    # stored in the delivery and in the audit event.
+    verified, cause = outcome.verified, clean_text(outcome.cause)
     with transaction.atomic():
         if verified:
             # Compare-and-set: the row lock (PostgreSQL) or the IMMEDIATE transaction

@@ -67,3 +67,20 @@ def parse_duration(text: str) -> float:
     if not match:
         raise ImproperlyConfigured(f"{text!r} is not a duration like 30s, 5m, 2h or 30d")
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def check_secret_key(key: str, development_key: str, *, debug: bool) -> str:
+    """Return `key`, unless it is the public development key outside development mode.
+
+    The development key is in the source code and derives the at-rest encryption key,
+    so a deploy that forgot DJANGO_SECRET_KEY must not start at all.
+    """
+    if debug or (key and key != development_key):
+        return key
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set (or is the public development key) and DJANGO_DEBUG "
+        "is off. In production set DJANGO_SECRET_KEY to 50 random characters, e.g. from "
+        '`python -c "import secrets; print(secrets.token_urlsafe(50))"`; keep it secret '
+        "and stable (it derives the key that encrypts secrets at rest). For local use set "
+        "DJANGO_DEBUG=1 instead (`make run` does)."
+    )

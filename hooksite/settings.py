@@ -1,8 +1,9 @@
 """Settings for the Event Hooks Console.
 
-Every setting comes from the environment with a safe default, so that
-`make run` works on a fresh machine with no services: SQLite (WAL) and
-django-q2's ORM broker. PostgreSQL (`DATABASE_URL`) and Redis
+Every setting comes from the environment with a safe default: production
+behaviour (DEBUG off) unless DJANGO_DEBUG=1 asks for development mode, which
+`make run` does, so that it works on a fresh machine with no services: SQLite
+(WAL) and django-q2's ORM broker. PostgreSQL (`DATABASE_URL`) and Redis
 (`HOOKS_REDIS_URL`) switch the same code to the scale-out stack.
 """
 
@@ -14,15 +15,28 @@ from pathlib import Path
 
 import dj_database_url
 
-from hooksite.env import env_bool, env_float, env_int, env_list, env_str, parse_duration
+from hooksite.env import (
+    check_secret_key,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    parse_duration,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-# A fixed development key keeps sessions valid across restarts of `make run`;
-# the system check hooks.W001 warns loudly when it is used with DEBUG off.
+# Production unless asked otherwise: a deploy that forgets a variable must fail safe.
+# `make run` and the test suite (tests/settings.py) set DJANGO_DEBUG=1 themselves.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# A fixed development key keeps sessions valid across restarts of `make run`. It is
+# public, and it also derives the key that encrypts secrets at rest, so outside
+# development mode it is refused (check_secret_key) rather than merely warned about.
 INSECURE_DEV_SECRET_KEY = "django-insecure-event-hooks-console-development-key-do-not-use"
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", INSECURE_DEV_SECRET_KEY)
+SECRET_KEY = check_secret_key(
+    env_str("DJANGO_SECRET_KEY", INSECURE_DEV_SECRET_KEY), INSECURE_DEV_SECRET_KEY, debug=DEBUG
+)
 # Old keys still decrypt stored secrets after a rotation (see hooks/encryption.py).
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -35,14 +49,16 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
+    # Here, between the two: whitenoise's runserver wraps ours (hooks/management/commands/
+    # runserver.py, which records the served address for workers), and ours staticfiles'.
+    # Before django_q: hooks' `qcluster` (an orderly stop on a group SIGTERM,
+    # hooks/management/commands/qcluster.py) replaces django_q's.
+    "hooks",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    # Before django_q: the first app's command wins, and hooks' `qcluster` (an orderly stop
-    # on a group SIGTERM, hooks/management/commands/qcluster.py) must replace django_q's.
-    "hooks",
     "django_q",
 ]
 
@@ -133,6 +149,16 @@ STORAGES = {
     },
 }
 
+# --- Email (password reset) ---------------------------------------------------
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# The password-reset pages are mounted only when mail can be sent: EMAIL_HOST is set.
+HOOKS_PASSWORD_RESET = env_bool("HOOKS_PASSWORD_RESET", "EMAIL_HOST" in os.environ)
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -190,12 +216,21 @@ HOOKS_ORG_URL = env_str("HOOKS_ORG_URL", "").rstrip("/")
 HOOKS_MAX_ACTIVE = env_int("HOOKS_MAX_ACTIVE", 25)
 HOOKS_MAX_EVENT_TYPES = env_int("HOOKS_MAX_EVENT_TYPES", 300)
 HOOKS_MAX_BATCH = env_int("HOOKS_MAX_BATCH", 50)
+# Bytes of one envelope's body at most (an event larger than this goes alone): common
+# receiver frameworks refuse bodies above 100 kB (Express's body-parser by default).
+HOOKS_MAX_BATCH_BYTES = env_int("HOOKS_MAX_BATCH_BYTES", 96_000)
 # Deliveries (envelopes) one worker claims in one transaction and then sends in turn.
 HOOKS_CLAIM_DELIVERIES = env_int("HOOKS_CLAIM_DELIVERIES", 10)
 HOOKS_DELIVERY_TIMEOUT = env_float("HOOKS_DELIVERY_TIMEOUT", 3.0)
 HOOKS_USER_AGENT = env_str("HOOKS_USER_AGENT", "Okta-Integrations")
 HOOKS_RESPONSE_EXCERPT_BYTES = env_int("HOOKS_RESPONSE_EXCERPT_BYTES", 4096)
+# Response headers kept per attempt: at most this many, and this many bytes in all.
+HOOKS_RESPONSE_HEADERS_MAX = env_int("HOOKS_RESPONSE_HEADERS_MAX", 50)
+HOOKS_RESPONSE_HEADERS_MAX_BYTES = env_int("HOOKS_RESPONSE_HEADERS_MAX_BYTES", 8192)
 HOOKS_FILTER_MAX_LENGTH = env_int("HOOKS_FILTER_MAX_LENGTH", 1024)
+HOOKS_FILTER_MAX_STEPS = env_int("HOOKS_FILTER_MAX_STEPS", 100_000)  # list elements per event
+HOOKS_FILTER_BACKTEST_MAX_STEPS = env_int("HOOKS_FILTER_BACKTEST_MAX_STEPS", 1_000_000)
+HOOKS_LOG_SCAN_LIMIT = env_int("HOOKS_LOG_SCAN_LIMIT", 20_000)  # System Log rows per request
 # Sign-ins, user and group changes in this console become System Log events.
 HOOKS_AUTH_EVENTS = env_bool("HOOKS_AUTH_EVENTS", True)
 # Outbound requests may only reach public addresses, except these networks.
@@ -203,6 +238,8 @@ HOOKS_AUTH_EVENTS = env_bool("HOOKS_AUTH_EVENTS", True)
 HOOKS_ALLOWED_NETWORKS = env_list(
     "HOOKS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEBUG else []
 )
+# Ports outbound requests may use, on every destination: ports and inclusive ranges.
+HOOKS_ALLOWED_PORTS = env_list("HOOKS_ALLOWED_PORTS", ["80", "443", "1024-65535"])
 # Delays before each retry, in seconds: Okta's immediate retry, then backoff over ~22 h.
 # The sweeper runs once a minute, so delays under a minute round up to it.
 HOOKS_RETRY_SCHEDULE = [
@@ -216,6 +253,11 @@ HOOKS_LEASE_SECONDS = env_int("HOOKS_LEASE_SECONDS", 60)
 HOOKS_HEALTH_WRITE_INTERVAL = env_float("HOOKS_HEALTH_WRITE_INTERVAL", 1.0)
 HOOKS_SIGNING_SECRET_GRACE = parse_duration(env_str("HOOKS_SIGNING_SECRET_GRACE", "24h"))
 HOOKS_API_RATE_LIMIT = env_int("HOOKS_API_RATE_LIMIT", 600)  # requests per minute per token
+# Sign-in throttling (console and admin login): failures allowed per attempted username and
+# per client address within the window, counted in the database shared by all web processes.
+HOOKS_LOGIN_FAILURES_PER_USERNAME = env_int("HOOKS_LOGIN_FAILURES_PER_USERNAME", 5)
+HOOKS_LOGIN_FAILURES_PER_ADDRESS = env_int("HOOKS_LOGIN_FAILURES_PER_ADDRESS", 20)
+HOOKS_LOGIN_FAILURE_WINDOW = parse_duration(env_str("HOOKS_LOGIN_FAILURE_WINDOW", "15m"))
 HOOKS_RETENTION_EVENTS = parse_duration(env_str("HOOKS_RETENTION_EVENTS", "90d"))
 HOOKS_RETENTION_DELIVERIES = parse_duration(env_str("HOOKS_RETENTION_DELIVERIES", "30d"))
 # Attempts (request/response headers and excerpts) may go before their deliveries; never after.
@@ -227,8 +269,12 @@ HOOKS_PURGE_BATCH = env_int("HOOKS_PURGE_BATCH", 1000)
 # /healthz: a worker heartbeat older than STALE reads "stale" (still 200), older than DEAD 503.
 HOOKS_HEARTBEAT_STALE = parse_duration(env_str("HOOKS_HEARTBEAT_STALE", "3m"))
 HOOKS_HEARTBEAT_DEAD = parse_duration(env_str("HOOKS_HEARTBEAT_DEAD", "5m"))
-# /metrics: bearer token for scrapers; empty leaves it open (then restrict it at the proxy).
+# /metrics: bearer token for scrapers. Required with DEBUG off (system check hooks.E001);
+# empty leaves /metrics open in development mode only.
 HOOKS_METRICS_TOKEN = env_str("HOOKS_METRICS_TOKEN", "")
+# /api/v1/schema and /api/v1/docs: with DEBUG off only for super admins and API tokens,
+# unless this makes them public.
+HOOKS_PUBLIC_API_DOCS = env_bool("HOOKS_PUBLIC_API_DOCS", False)
 # /metrics: the "recent" gauges and the latency histogram cover this much time.
 HOOKS_METRICS_WINDOW = parse_duration(env_str("HOOKS_METRICS_WINDOW", "5m"))
 

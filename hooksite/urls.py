@@ -1,10 +1,13 @@
 """URL configuration: console pages, the API under /api/v1/, admin and login."""
 
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hooks.admin_site import site as admin_site
+from hooks.api.docs_views import ApiDocsView, ApiSchemaView
 from hooks.api.errors import error_response
+from hooks.login_throttle import ConsoleLoginForm
 from hooks.views import health
 
 
@@ -12,11 +15,33 @@ def api_not_found(request, *args, **kwargs):
     return error_response(404, "E0000007", "Not found: Resource not found")
 
 
+account_urls = [  # /accounts/...: django.contrib.auth.urls, with the throttled login form
+    path("login/", auth_views.LoginView.as_view(authentication_form=ConsoleLoginForm),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
+]  # fmt: skip
+# Password reset sends email: without a mail server it would only be an anonymous form
+# that probes for accounts, so it is mounted only when HOOKS_PASSWORD_RESET is on.
+password_reset_urls = [
+    path("password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password_reset/done/", auth_views.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("reset/done/", auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+]  # fmt: skip
+if settings.HOOKS_PASSWORD_RESET:
+    account_urls += password_reset_urls
+
 urlpatterns = [
-    path("admin/", admin_site.urls),  # super admins only
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin_site.urls),  # super admins only, throttled sign-in
+    path("accounts/", include(account_urls)),
+    path("api/v1/schema", ApiSchemaView.as_view(), name="api-schema"),
+    path("api/v1/docs", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("hooks.api.urls")),
     path("metrics", health.metrics_view, name="metrics"),
     path("", include("hooks.urls")),

@@ -136,12 +136,12 @@ def test_only_conditions_every_match_meets_narrow_the_query():
     from hooks.log_query import compile_filter
 
     assert compile_filter('eventType eq "a"').narrowing == Q(event_type="a")
-    assert compile_filter('eventType eq "a" and actor.id eq "b"').narrowing == Q(event_type="a")
+    assert compile_filter('eventType eq "a" and actor.type eq "b"').narrowing == Q(event_type="a")
     assert compile_filter('eventType eq "a" or eventType sw "b"').narrowing == (
         Q(event_type="a") | Q(event_type__startswith="b")
     )
-    for unnarrowed in ('eventType eq "a" or actor.id eq "b"', 'not eventType eq "a"',
-                       'eventType ne "a"', 'eventType co "a"', 'actor.id eq "b"'):  # fmt: skip
+    for unnarrowed in ('eventType eq "a" or actor.alternateId eq "b"', 'not eventType eq "a"',
+                       'eventType ne "a"', 'eventType co "a"', 'actor.type eq "b"'):  # fmt: skip
         assert compile_filter(unnarrowed).narrowing is None, unnarrowed
 
 

@@ -73,8 +73,21 @@ def test_uri_rules(api, hook_body, uri, expected):
 
 def test_http_is_accepted_for_an_allowed_network(api, hook_body, settings):
     settings.HOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    hook_body["channel"]["config"]["uri"] = "http://127.0.0.1:9/hook"
+    hook_body["channel"]["config"]["uri"] = "http://127.0.0.1:9999/hook"
     assert post(api, hook_body).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("uri", "cause"),
+    [
+        ("https://receiver.example.com:22/hook",
+         "Port 22 is not allowed; allowed ports are 80, 443, 1024-65535."),
+        ("https://receiver.example.com:0/hook", "Port 0 is not a valid port."),
+    ],
+)  # fmt: skip
+def test_the_port_must_be_allowed(api, hook_body, uri, cause):
+    hook_body["channel"]["config"]["uri"] = uri
+    assert causes_of(post(api, hook_body)) == [f"channel.config.uri: {cause}"]
 
 
 def test_event_types_must_be_1_to_300_catalog_eligible_names(api, hook_body, settings):
@@ -129,6 +142,85 @@ def test_the_auth_value_must_not_contain_line_breaks(api, hook_body):
     hook_body["channel"]["config"]["authScheme"]["value"] = "Bearer x\r\nX-Evil: 1"
     assert causes_of(post(api, hook_body)) == [
         "channel.config.authScheme.value: Must not contain line breaks"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "code_point"),
+    [("10 \u20ac", "U+20AC"), ("a\x01b", "U+0001"), ("a\x7fb", "U+007F"), ("caf\u00e9", "U+00E9")],
+)
+def test_header_values_must_be_what_http_allows(api, hook_body, value, code_point):
+    hook_body["channel"]["config"]["headers"] = [{"key": "X-Price", "value": value}]
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.headers[0].value: The value of X-Price may only contain printable "
+        f"ASCII characters, spaces and tabs, not {code_point}"
+    ]
+
+
+def test_the_auth_value_must_be_what_http_allows(api, hook_body):
+    hook_body["channel"]["config"]["authScheme"]["value"] = "Bearer \u20ac"
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.authScheme.value: The value of Authorization may only contain "
+        "printable ASCII characters, spaces and tabs, not U+20AC"
+    ]
+
+
+def test_header_names_with_a_trailing_line_break_are_refused(api, hook_body):
+    # (authScheme.key arrives whitespace-trimmed by the serializer, so only custom keys.)
+    hook_body["channel"]["config"]["headers"] = [{"key": "X-A\n", "value": "v"}]
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.headers[0].key: 'X-A\n' is not a valid header name"
+    ]
+
+
+def test_spaces_and_tabs_inside_header_values_are_accepted(api, hook_body):
+    hook_body["channel"]["config"]["headers"] = [{"key": "X-Team", "value": "a b\tc ~!"}]
+    assert post(api, hook_body).status_code == 200
+
+
+def custom_headers(count: int, *, value: str = "v") -> list[dict[str, str]]:
+    return [{"key": f"X-Custom-{index}", "value": value} for index in range(count)]
+
+
+def test_at_most_20_custom_headers_are_accepted(api, hook_body):
+    hook_body["channel"]["config"]["headers"] = custom_headers(20)
+    assert post(api, hook_body).status_code == 200
+    hook_body["name"] = "Too many headers"
+    hook_body["channel"]["config"]["headers"] = custom_headers(5000)
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.headers: At most 20 custom headers, got 5000"
+    ]
+
+
+def test_header_names_and_values_have_a_length_limit(api, hook_body):
+    hook_body["channel"]["config"]["headers"] = [
+        {"key": "X-" + "n" * 98, "value": "v" * 1024},  # exactly at both limits
+        {"key": "X-" + "n" * 99, "value": "v"},
+        {"key": "X-Long-Value", "value": "v" * 1025},
+    ]
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.headers[1].key: Must be at most 100 characters",
+        "channel.config.headers[2].value: Must be at most 1024 characters",
+    ]
+
+
+def test_custom_headers_have_a_total_size_limit(api, hook_body):
+    # 5 headers of 10 + 1000 characters, +4 each for ": " and CRLF: 5070 bytes.
+    hook_body["channel"]["config"]["headers"] = custom_headers(5, value="v" * 1000)
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.headers: The custom headers add up to 5070 bytes; at most 4096 are allowed"
+    ]
+
+
+def test_the_auth_key_and_secret_have_a_length_limit(api, hook_body):
+    hook_body["channel"]["config"]["authScheme"] = {
+        "type": "HEADER",
+        "key": "X-" + "a" * 99,
+        "value": "s" * 4097,
+    }
+    assert causes_of(post(api, hook_body)) == [
+        "channel.config.authScheme.key: Must be at most 100 characters",
+        "channel.config.authScheme.value: Must be at most 4096 characters",
     ]
 
 

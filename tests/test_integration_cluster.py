@@ -177,3 +177,50 @@ def test_sigkill_of_the_cluster_loses_no_event(tmp_path, fast_settings):
     # Duplicates only for deliveries that were in flight when the cluster died.
     assert duplicates <= max(in_flight, 1) * 5
     assert not Delivery.objects.filter(kind="EVENTS", status__in=["FAILED"]).exists()
+
+
+def test_a_nul_byte_answer_through_the_cluster_ends_succeeded_and_sanitized(cluster, receiver):
+    """Issue #10 item 2: on PostgreSQL a NUL in the answer used to wedge the delivery
+    SENDING, sent again every lease."""
+    make_hook(receiver)
+    receiver.set_behaviour(status=200, body=b"ok\x00", headers={"X-Nul": "a\x00b"})
+    publish(1, prefix="nul")
+    wait_until(
+        lambda: Delivery.objects.filter(kind="EVENTS", status="SUCCEEDED").exists(),
+        timeout=15,
+        message=cluster.log(),
+    )
+    attempt = Delivery.objects.get(kind="EVENTS").attempts.get()
+    assert attempt.response_excerpt == "ok\ufffd"
+    assert attempt.response_headers["X-Nul"] == "a\ufffdb"
+    time.sleep(3.5)  # past a lease: nothing is sent again
+    delivery_sweep()
+    assert len(receiver.requests) == 1
+
+
+def test_a_deactivated_hook_gets_no_retry_through_the_cluster_until_reactivated(cluster, receiver):
+    """Issue #10 item 3, on a real qcluster."""
+    from hooks.services import hook_activate, hook_deactivate
+
+    hook, _ = make_hook(receiver)
+    receiver.set_behaviour(status=500)
+    publish(1, prefix="inactive")
+    wait_until(
+        lambda: Delivery.objects.filter(kind="EVENTS", status="PENDING").exists(), timeout=10
+    )
+    hook_deactivate(hook=EventHook.objects.get(pk=hook.pk), actor=SYSTEM)
+    receiver.set_behaviour(status=200)
+    receiver.clear()
+    time.sleep(1.3)  # the retry is due
+    delivery_sweep()
+    time.sleep(1.0)  # a task would have run by now
+    assert receiver.requests == []
+    assert Delivery.objects.get(kind="EVENTS").status == "PENDING"
+    hook_activate(hook=EventHook.objects.get(pk=hook.pk), actor=SYSTEM)
+    delivery_sweep()
+    wait_until(
+        lambda: Delivery.objects.filter(kind="EVENTS", status="SUCCEEDED").exists(),
+        timeout=15,
+        message=cluster.log(),
+    )
+    assert delivered_uuids(receiver) == {"inactive-0"}

@@ -1,10 +1,11 @@
-"""/metrics: Prometheus text computed from the database, optional bearer token, no secrets."""
+"""/metrics: Prometheus text computed from the database, behind a bearer token, no secrets."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -12,6 +13,20 @@ from hooks import metrics
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, Match
 
 pytestmark = pytest.mark.django_db
+
+METRICS_TOKEN = "scrape-me-9f8e7d"
+
+
+@pytest.fixture(autouse=True)
+def metrics_token(settings):
+    """With DEBUG off (as pytest-django runs tests) /metrics needs its token."""
+    settings.HOOKS_METRICS_TOKEN = METRICS_TOKEN
+
+
+@pytest.fixture
+def client():
+    """A scraper: every request carries the bearer token."""
+    return Client(HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}")
 
 
 def scrape(client, **headers) -> dict[tuple[str, tuple], float]:
@@ -119,7 +134,9 @@ def test_every_metric_comes_from_the_database(client, traffic):
 
 
 def test_no_secret_is_ever_exposed(client, traffic, settings):
-    text = client.get("/metrics").content.decode()
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    text = response.content.decode()
     assert "top-secret-value" not in text
     assert settings.SECRET_KEY not in text
     assert "https://example.com" not in text  # endpoint URLs are not metrics either
@@ -156,14 +173,14 @@ def test_an_empty_database_scrapes_cleanly(client):
     assert samples[("hooks_oldest_pending_delivery_age_seconds", ())] == 0
 
 
-def test_the_bearer_token_protects_metrics_when_set(client, settings):
-    settings.HOOKS_METRICS_TOKEN = "scrape-me-9f8e7d"
-    response = client.get("/metrics")
+def test_the_bearer_token_protects_metrics():
+    anonymous = Client()
+    response = anonymous.get("/metrics")
     assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
-    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
-    assert client.get("/metrics", HTTP_AUTHORIZATION="Basic scrape-me-9f8e7d").status_code == 401
-    scrape(client, HTTP_AUTHORIZATION="Bearer scrape-me-9f8e7d")
-    scrape(client, HTTP_AUTHORIZATION="bearer scrape-me-9f8e7d")
+    assert anonymous.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+    assert anonymous.get("/metrics", HTTP_AUTHORIZATION="Basic scrape-me-9f8e7d").status_code == 401
+    scrape(anonymous, HTTP_AUTHORIZATION="Bearer scrape-me-9f8e7d")
+    scrape(anonymous, HTTP_AUTHORIZATION="bearer scrape-me-9f8e7d")
 
 
 def test_a_database_failure_is_a_503_not_a_stack_trace(client, monkeypatch):

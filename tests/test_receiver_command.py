@@ -6,6 +6,7 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -207,3 +208,82 @@ def test_the_receiver_sustains_a_thousand_keep_alive_posts_quickly(settings):
     transport.close_pools()
 
     assert elapsed < 5, f"1,000 POSTs took {elapsed:.2f} s"
+
+
+# --- chunked request bodies: malformed framing is a quick 400 --------------------------------
+
+
+def post_raw(receiver: Receiver, body: bytes, *, hang_up: bool = False) -> tuple[bytes, float]:
+    """POST `body` with Transfer-Encoding: chunked over a raw socket; return the status line
+    and how long it took. With hang_up the client stops sending (half-close) after `body`."""
+    head = (
+        f"POST /hook HTTP/1.1\r\nHost: 127.0.0.1:{receiver.port}\r\n"
+        "Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+    ).encode()
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", receiver.port), timeout=3) as conn:
+        conn.sendall(head + body)
+        if hang_up:
+            conn.shutdown(socket.SHUT_WR)
+        try:
+            status_line = conn.makefile("rb").readline()
+        except TimeoutError:
+            status_line = b"(no answer within 3 s)"
+    return status_line, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"-1\r\n{}\r\n0\r\n\r\n",  # negative
+        b"zz\r\n{}\r\n0\r\n\r\n",  # not hex
+        b"0x2\r\n{}\r\n0\r\n\r\n",  # a prefix Python's int() would accept
+        b"+2\r\n{}\r\n0\r\n\r\n",  # a sign
+        b"1_0\r\n" + b"x" * 16 + b"\r\n0\r\n\r\n",  # an underscore int() accepts
+        b"\r\n{}\r\n0\r\n\r\n",  # empty size line
+        b"f" * 2000 + b"\r\n",  # an oversized size line
+        b"1" + b"0" * 16 + b"\r\n",  # a size of 2**64: more digits than any real chunk
+        b"2\r\n{}XX\r\n0\r\n\r\n",  # chunk data not followed by CRLF
+    ],
+    ids=[
+        "negative",
+        "non-hex",
+        "0x",
+        "sign",
+        "underscore",
+        "empty",
+        "long-line",
+        "huge",
+        "no-crlf",
+    ],
+)
+def test_malformed_chunked_framing_gets_a_400_quickly(body):
+    with Receiver() as receiver:
+        status_line, elapsed = post_raw(receiver, body)
+
+    assert status_line.startswith(b"HTTP/1.1 400 "), status_line
+    assert elapsed < 1.0
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"10\r\nabc", b"2\r\n{}\r\n", b"2\r\n{}\r\n0\r\n"],
+    ids=["data", "no-last-chunk", "no-final-crlf"],
+)
+def test_a_chunked_body_cut_short_by_the_client_gets_a_400_quickly(body):
+    with Receiver() as receiver:
+        status_line, elapsed = post_raw(receiver, body, hang_up=True)
+
+    assert status_line.startswith(b"HTTP/1.1 400 "), status_line
+    assert elapsed < 1.0
+    assert receiver.requests == []
+
+
+def test_well_formed_chunks_with_extensions_and_trailers_are_read():
+    body = b'2;name=value\r\n{"\r\n0A\r\n: "x"}    \r\n0\r\nX-Trailer: t\r\n\r\n'
+    with Receiver() as receiver:
+        status_line, _ = post_raw(receiver, body)
+
+    assert status_line.startswith(b"HTTP/1.1 200 ")
+    assert receiver.requests[0].body == b'{": "x"}    '

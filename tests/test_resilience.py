@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, close_old_connections, connection
 
-from hooks import heartbeat, transport
+from hooks import heartbeat, transport_errors
 from hooks.models import Delivery, Match
 from hooks.publishing import event_publish
 from hooks.receiver import Receiver
@@ -363,7 +363,7 @@ def test_a_dead_endpoint_ends_failed_with_every_attempt_while_others_flow(
     delivery = Delivery.objects.get(hook=hook_dead, kind="EVENTS")
     attempts = list(delivery.attempts.order_by("number"))
     assert [a.number for a in attempts] == [1, 2, 3, 4]  # 1 + immediate + the 2 scheduled
-    error = transport.TIMED_OUT if misbehaviour == "hang" else transport.CLOSED
+    error = transport_errors.TIMED_OUT if misbehaviour == "hang" else transport_errors.CLOSED
     assert all(a.outcome == "FAILURE" and error in a.error for a in attempts)
     assert delivery.attempt_count == 4 and delivery.event_count == 3
     assert all(arrivals(healthy)[uuid] - sent < 2.0 for uuid, (_, sent) in published.items())

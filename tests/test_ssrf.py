@@ -209,5 +209,86 @@ def test_validate_uri_syntax_resolves_http_names_against_allowed_networks(settin
 def test_the_no_connection_guard_itself_catches_a_real_attempt(settings):
     settings.HOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
 
-    with pytest.raises(AssertionError, match="a connection was attempted"):
-        transport.send(url="http://127.0.0.1:9/", body=b"", headers={})
+    # The transport returns every failure as a result, the guard's assertion included.
+    result = transport.send(url="http://127.0.0.1:19999/", body=b"", headers={})
+
+    assert result.error == "Request failed: AssertionError: a connection was attempted"
+    assert result.blocked is False
+
+
+# --- the port policy: 80, 443 and unprivileged ports unless HOOKS_ALLOWED_PORTS says else ---
+
+PORT_NOT_ALLOWED = "port {} is not allowed; allowed ports are 80, 443, 1024-65535"
+
+
+@pytest.mark.usefixtures("nothing_allowed", "no_connections")
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://public.test:22/hook", PORT_NOT_ALLOWED.format(22)),
+        ("https://public.test:1023/hook", PORT_NOT_ALLOWED.format(1023)),
+        ("https://93.184.216.34:25/hook", PORT_NOT_ALLOWED.format(25)),
+        ("https://public.test:0/hook", "port 0 is not a valid port"),
+    ],
+)
+def test_a_port_outside_the_policy_is_refused_before_connecting(url, reason):
+    result = transport.send(url=url, body=b"{}", headers={})
+
+    assert result.blocked is True
+    assert result.error == f"Destination refused: {reason}"
+
+
+@pytest.mark.usefixtures("no_connections")
+def test_allowed_networks_do_not_bypass_the_port_policy(settings):
+    settings.HOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+
+    assert ssrf.resolve_destination("http://127.0.0.1:6379/").port == 6379
+    result = transport.send(url="http://127.0.0.1:22/", body=b"", headers={})
+    assert (result.blocked, result.error) == (
+        True,
+        "Destination refused: " + PORT_NOT_ALLOWED.format(22),
+    )
+
+
+@pytest.mark.usefixtures("nothing_allowed")
+@pytest.mark.parametrize("port", [80, 443, 1024, 8443, 65535])
+def test_the_default_policy_allows_80_443_and_unprivileged_ports(port):
+    assert ssrf.resolve_destination(f"https://public.test:{port}/").port == port
+
+
+@pytest.mark.usefixtures("nothing_allowed")
+def test_hooks_allowed_ports_lists_ports_and_ranges_read_on_each_call(settings):
+    settings.HOOKS_ALLOWED_PORTS = ["443", "8000-8100"]
+
+    assert ssrf.resolve_destination("https://public.test/").port == 443
+    assert ssrf.resolve_destination("https://public.test:8050/").port == 8050
+    with pytest.raises(ssrf.DestinationBlocked, match="allowed ports are 443, 8000-8100"):
+        ssrf.resolve_destination("https://public.test:8443/")
+
+
+@pytest.mark.usefixtures("nothing_allowed")
+@pytest.mark.parametrize(
+    ("uri", "error"),
+    [
+        ("https://example.com:22/hook", "Port 22 is not allowed; allowed ports are 80, 443, "
+                                        "1024-65535."),
+        ("https://example.com:0/hook", "Port 0 is not a valid port."),
+        ("https://example.com:8443/hook", None),
+    ],
+)  # fmt: skip
+def test_validate_uri_syntax_applies_the_port_policy_without_dns(uri, error, fake_dns):
+    assert ssrf.validate_uri_syntax(uri) == error
+    assert fake_dns == []
+
+
+def test_a_malformed_port_policy_is_a_system_check_error_at_startup(settings):
+    """A typo in HOOKS_ALLOWED_PORTS stops `check` (so migrate, qcluster), not the first send."""
+    from hooks.checks import outbound_policy_check
+
+    settings.HOOKS_ALLOWED_PORTS = ["443", "80-x"]
+    errors = outbound_policy_check(None)
+    assert [e.id for e in errors] == ["hooks.E002"]
+    assert "80-x" in errors[0].msg
+
+    settings.HOOKS_ALLOWED_PORTS = ["443", "8000-8100"]
+    assert outbound_policy_check(None) == []

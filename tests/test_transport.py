@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import ssl
+import threading
 import time
 
 import pytest
 
-from hooks import transport
+from hooks import transport, transport_errors
 from hooks.receiver import Receiver
+from tests.trickling_server import TricklingServer
 
 FAKE_DNS = {"hooks.test": "127.0.0.1"}
 
@@ -246,6 +248,81 @@ def test_a_header_with_a_line_break_is_refused_without_raising(receiver):
     assert receiver.requests == []
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Price": "10 \u20ac"}, {"X-Bell": "a\x07b"}, {"X-Del": "a\x7fb"}, {"X-Caf\u00e9": "v"}],
+    ids=["euro-sign", "bell", "delete", "non-ascii-name"],
+)
+def test_a_header_http_cannot_carry_is_refused_quickly_without_raising(receiver, headers):
+    started = time.monotonic()
+
+    result = transport.send(url=receiver.url, body=b"{}", headers=headers)
+
+    assert time.monotonic() - started < 1.0
+    assert result.status_code is None
+    assert result.error.startswith("Invalid header")
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize("method", ["send", "get"])
+def test_an_unexpected_failure_inside_the_request_is_returned_not_raised(
+    receiver, monkeypatch, method
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(transport, "_pool_for", broken)
+    if method == "send":
+        result = transport.send(url=receiver.url, body=b"{}", headers={})
+    else:
+        result = transport.get(url=receiver.url, headers={})
+
+    assert (result.status_code, result.error) == (None, "Request failed: RuntimeError: boom")
+    assert result.blocked is False
+
+
+# --- the whole-request deadline: receivers that trickle --------------------------------
+
+DEADLINE = 1.0
+MARGIN = 0.6  # scheduling slack on a shared 2-core machine
+TRICKLING_HEADERS = {
+    "head": b"HTTP/1.1 200 OK\r\n",
+    "trickle": b"X-Slow: " + b"a" * 400 + b"\r\nContent-Length: 0\r\n\r\n",
+}
+TRICKLING_BODY = {
+    "head": b"HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n",
+    "trickle": b"x" * 400,
+}
+
+
+@pytest.mark.parametrize("answer", [TRICKLING_HEADERS, TRICKLING_BODY], ids=["headers", "body"])
+@pytest.mark.parametrize("method", ["send", "get"])
+def test_a_trickling_receiver_is_cut_at_the_deadline_as_a_timeout(settings, answer, method):
+    settings.HOOKS_DELIVERY_TIMEOUT = DEADLINE
+    with TricklingServer(**answer) as server:
+        started = time.monotonic()
+        if method == "send":
+            result = transport.send(url=server.url, body=b"{}", headers={})
+        else:
+            result = transport.get(url=server.url, headers={})
+        elapsed = time.monotonic() - started
+
+    assert server.requests == 1
+    assert elapsed < DEADLINE + MARGIN
+    assert (result.status_code, result.error) == (None, f"{transport_errors.TIMED_OUT} after 1 s")
+    assert result.ok is False and result.blocked is False
+
+
+def test_a_fast_receiver_after_a_cut_connection_is_answered_normally(receiver, settings):
+    settings.HOOKS_DELIVERY_TIMEOUT = DEADLINE
+    with TricklingServer(**TRICKLING_BODY) as server:
+        assert transport.send(url=server.url, body=b"{}", headers={}).error
+
+    result = transport.send(url=receiver.url, body=b"{}", headers={})
+
+    assert (result.status_code, result.error) == (200, "")
+
+
 # --- https: a throwaway CA and a certificate for hooks.test --------------------------------
 
 
@@ -316,3 +393,43 @@ def test_a_certificate_for_another_name_fails_the_tls_handshake(tls_receiver):
     assert result.error.startswith("TLS handshake failed: ")
     assert "127.0.0.1" in result.error
     assert tls_receiver.requests == []
+
+
+def test_an_https_receiver_trickling_its_body_is_cut_at_the_deadline(tls_files, monkeypatch):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls_files / "leaf.pem", tls_files / "leaf.key")
+    monkeypatch.setattr(transport, "_ca_bundle", lambda: str(tls_files / "ca.pem"))
+    with TricklingServer(**TRICKLING_BODY, ssl_context=context) as server:
+        started = time.monotonic()
+        result = transport.send(
+            url=f"https://hooks.test:{server.port}/hook", body=b"{}", headers={}, timeout=DEADLINE
+        )
+        elapsed = time.monotonic() - started
+
+    assert elapsed < DEADLINE + MARGIN
+    assert (result.status_code, result.error) == (None, f"{transport_errors.TIMED_OUT} after 1 s")
+
+
+def test_a_resolver_that_hangs_is_cut_at_the_deadline(monkeypatch):
+    """DNS is part of the exchange: a slow resolver must not hold a worker past the deadline."""
+    real_getaddrinfo = socket.getaddrinfo
+    release = threading.Event()
+
+    def slow_getaddrinfo(host, *args, **kwargs):
+        if kwargs.get("flags", 0) & socket.AI_NUMERICHOST:
+            return real_getaddrinfo(host, *args, **kwargs)
+        release.wait(10)  # a resolver that answers after 10 s
+        return real_getaddrinfo("127.0.0.1", *args[:1])
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+    started = time.perf_counter()
+    try:
+        result = transport.send(
+            url="https://slow-dns.example.com/hook", body=b"{}", headers={}, timeout=1
+        )
+    finally:
+        release.set()
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.6
+    assert result.status_code is None
+    assert result.error == "Could not resolve host slow-dns.example.com: timed out after 1 s"

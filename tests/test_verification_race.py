@@ -62,10 +62,10 @@ def _create_hook(api, hook_body, uri: str) -> str:
 def test_a_uri_changed_during_the_challenge_is_not_marked_verified(
     api, hook_body, put_during_challenge
 ):
-    hook_id = _create_hook(api, copy.deepcopy(hook_body), "http://127.0.0.1:9/placeholder")
+    hook_id = _create_hook(api, copy.deepcopy(hook_body), "http://127.0.0.1:9999/placeholder")
     receiver = put_during_challenge(
         hook_id,
-        lambda body: body["channel"]["config"].update(uri="http://127.0.0.1:9/never-challenged"),
+        lambda body: body["channel"]["config"].update(uri="http://127.0.0.1:9999/never-challenged"),
     )
     EventHook.objects.filter(pk=hook_id).update(uri=receiver.url)
 
@@ -74,7 +74,7 @@ def test_a_uri_changed_during_the_challenge_is_not_marked_verified(
 
     assert failure.value.cause == ENDPOINT_CHANGED
     hook = EventHook.objects.get(pk=hook_id)
-    assert hook.uri == "http://127.0.0.1:9/never-challenged"
+    assert hook.uri == "http://127.0.0.1:9999/never-challenged"
     assert hook.verification_status == EventHook.Verification.UNVERIFIED
     assert len(receiver.verifications) == 1  # the old URI did answer the challenge
     verification = Delivery.objects.get(hook_id=hook_id, kind=Delivery.Kind.VERIFICATION)
@@ -84,7 +84,7 @@ def test_a_uri_changed_during_the_challenge_is_not_marked_verified(
 
 
 def test_the_api_answers_the_change_as_a_verification_failure(api, hook_body, put_during_challenge):
-    hook_id = _create_hook(api, copy.deepcopy(hook_body), "http://127.0.0.1:9/placeholder")
+    hook_id = _create_hook(api, copy.deepcopy(hook_body), "http://127.0.0.1:9999/placeholder")
     receiver = put_during_challenge(
         hook_id,
         lambda body: body["channel"]["config"]["authScheme"].update(value="Bearer other"),
@@ -102,7 +102,7 @@ def test_the_api_answers_the_change_as_a_verification_failure(api, hook_body, pu
 def test_a_change_outside_the_channel_does_not_spoil_the_verification(
     api, hook_body, put_during_challenge
 ):
-    hook_id = _create_hook(api, copy.deepcopy(hook_body), "http://127.0.0.1:9/placeholder")
+    hook_id = _create_hook(api, copy.deepcopy(hook_body), "http://127.0.0.1:9999/placeholder")
     receiver = put_during_challenge(
         hook_id, lambda body: body.update(name="Renamed while verifying")
     )

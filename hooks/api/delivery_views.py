@@ -12,11 +12,10 @@ from rest_framework.views import APIView
 from hooks.api.errors import not_found, validation_error
 from hooks.api.hook_views import get_hook_or_404
 from hooks.api.params import limit_param, time_param, time_value
-from hooks.delivery import delivery_redeliver
 from hooks.log_events import format_timestamp
 from hooks.models import Delivery
 from hooks.org import org_url
-from hooks.redelivery import deliveries_redeliver
+from hooks.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page
 
 ANY = inline_serializer("Object", {"id": serializers.CharField(required=False)})
@@ -74,6 +73,11 @@ def _get_delivery(hook, delivery_id: str) -> Delivery:
     if found is None:
         raise not_found(delivery_id, "Delivery")
     return found
+
+
+def _not_deliverable(error: HookNotDeliverable):
+    """400 E0000001 whose cause says why nothing can be redelivered."""
+    return validation_error("eventHook", [str(error)])
 
 
 def _parse_status(value: str | None) -> str | None:
@@ -135,7 +139,10 @@ class DeliveryRedeliver(APIView):
         delivery = _get_delivery(get_hook_or_404(hook_id), delivery_id)
         if delivery.kind == Delivery.Kind.VERIFICATION:
             raise validation_error("delivery", ["delivery: a verification cannot be redelivered"])
-        copy = delivery_redeliver(delivery=delivery)
+        try:
+            copy = delivery_redeliver(delivery=delivery)
+        except HookNotDeliverable as error:
+            raise _not_deliverable(error) from None
         return Response(delivery_representation(copy, org_url(request)))
 
 
@@ -163,4 +170,8 @@ class HookRedeliver(APIView):
         times = {name: time_value(name, query[name]) if query.get(name) else None
                  for name in ("since", "until")}  # fmt: skip
         rows = deliveries_matching(hook=hook, status=status, **times)
-        return Response({"queued": deliveries_redeliver(deliveries=rows, limit=MAX_REDELIVER)})
+        try:
+            queued = deliveries_redeliver(hook=hook, deliveries=rows, limit=MAX_REDELIVER)
+        except HookNotDeliverable as error:
+            raise _not_deliverable(error) from None
+        return Response({"queued": queued})

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -14,7 +13,9 @@ from rest_framework.views import APIView
 from hooks.api.errors import validation_error
 from hooks.api.params import limit_param, time_param
 from hooks.log_events import EventValidationError, refuse_console_only_types
-from hooks.log_query import LogQueryError, compile_filter, keyword_predicate
+from hooks.log_query import LogQueryError, compile_filter, keyword_clause
+from hooks.log_scan import after as rows_after
+from hooks.log_scan import scan_page
 from hooks.models import Event
 from hooks.org import org_url
 from hooks.publishing import event_publish
@@ -22,7 +23,6 @@ from hooks.selectors import CursorError, decode_cursor, encode_cursor
 
 DEFAULT_WINDOW = timedelta(days=7)
 MAX_LIMIT = 1000
-SCAN_CHUNK = 500
 
 
 class EventPublish(APIView):
@@ -91,51 +91,35 @@ class SystemLog(APIView):
         order = request.query_params.get("sortOrder", "ASCENDING").upper()
         if order not in ("ASCENDING", "DESCENDING"):
             raise validation_error("sortOrder", ["sortOrder: must be ASCENDING or DESCENDING"])
-        predicates = []
+        clauses = []
         rows = Event.objects.filter(published__gte=since, published__lt=until)
         try:
             if request.query_params.get("filter"):
                 clause = compile_filter(request.query_params["filter"])
-                predicates.append(clause.predicate)
+                clauses.append(clause)
                 if clause.narrowing is not None:
                     rows = rows.filter(clause.narrowing)  # e.g. the event_type index
         except LogQueryError as error:
             raise validation_error("filter", [f"filter: {error}"]) from None
         if request.query_params.get("q"):
-            predicates.append(keyword_predicate(request.query_params["q"]))
+            clauses.append(keyword_clause(request.query_params["q"]))
         descending = order == "DESCENDING"
         if request.query_params.get("after"):
             try:
-                moment, pk = decode_cursor(request.query_params["after"])
+                position = decode_cursor(request.query_params["after"])
             except CursorError as error:
                 raise validation_error("after", [f"after: {error}"]) from None
-            if descending:
-                rows = rows.filter(Q(published__lt=moment) | Q(published=moment, id__lt=pk))
-            else:
-                rows = rows.filter(Q(published__gt=moment) | Q(published=moment, id__gt=pk))
-        rows = rows.order_by(*(("-published", "-id") if descending else ("published", "id")))
-        page, more = self._scan(rows, predicates, limit)
-        response = Response([row.data for row in page])
+            rows = rows_after(rows, position, descending=descending)
+        # At most HOOKS_LOG_SCAN_LIMIT rows are tested per request; a partial page's next
+        # link continues after the last row examined (hooks/log_scan.py).
+        page = scan_page(rows, clauses, limit=limit, descending=descending)
+        response = Response([row.data for row in page.items])
         links = [f'<{self._url(request, {})}>; rel="self"']
-        if more and page:
-            cursor = encode_cursor(page[-1].published, page[-1].pk)
+        if page.next_position is not None:
+            cursor = encode_cursor(*page.next_position)
             links.append(f'<{self._url(request, {"after": cursor})}>; rel="next"')
         response["Link"] = ", ".join(links)
         return response
-
-    @staticmethod
-    def _scan(rows, predicates, limit: int) -> tuple[list[Event], bool]:
-        """Return up to `limit` matching rows and whether more may follow (chunked scan)."""
-        if not predicates:
-            found = list(rows[: limit + 1])
-            return found[:limit], len(found) > limit
-        found: list[Event] = []
-        for row in rows.iterator(chunk_size=SCAN_CHUNK):
-            if all(predicate(row.data) for predicate in predicates):
-                if len(found) == limit:
-                    return found, True
-                found.append(row)
-        return found, False
 
     @staticmethod
     def _url(request, changes: dict) -> str:

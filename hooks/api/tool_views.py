@@ -98,6 +98,8 @@ def _backtest_response(event_type: str, expression: str, limit_raw) -> Response:
             "total": result.total,
             "matched": result.matched,
             "errors": result.errors,
+            # Why it ended before `limit` events (its cost budget was spent), else "".
+            "stopped": result.stopped,
             "matchingExamples": result.matching_examples,
             "nonMatchingExamples": result.non_matching_examples,
         }

@@ -10,6 +10,7 @@ from typing import Any
 
 from lark import Token, Tree
 
+from . import cost
 from . import runtime as rt
 from .errors import EvaluationError, ExpressionError
 from .functions import FUNCTIONS, METHODS, Callee
@@ -37,6 +38,11 @@ _ORDERING: dict[str, Callable[[Any, Any], bool]] = {
     "<=": operator.le,
 }
 _EQUALITY = {"eq": False, "==": False, "ne": True, "!=": True}  # value: negate?
+_TOO_NESTED = (
+    f"a '.?[…]' selection may contain at most {cost.MAX_SELECTION_NESTING - 1} other"
+    f" (at most {cost.MAX_SELECTION_NESTING} levels of .?[…]): each level multiplies the work"
+    " by the list's length; test the inner lists with separate conditions joined by '&&'"
+)
 
 
 @dataclass(slots=True)
@@ -56,14 +62,18 @@ class Node:
 class CompiledExpression:
     """A compiled filter; evaluate() it against System Log event dicts."""
 
-    __slots__ = ("source", "_fn")
+    __slots__ = ("source", "_fn", "metered")
 
-    def __init__(self, source: str, fn: Fn) -> None:
+    def __init__(self, source: str, fn: Fn, *, metered: bool = True) -> None:
         self.source = source
         self._fn = fn
+        self.metered = metered  # False when it has no selection: nothing to count
 
-    def evaluate(self, event: dict[str, Any]) -> bool:
-        """Return whether *event* passes the filter; EvaluationError on a runtime type problem."""
+    def evaluate(self, event: dict[str, Any], *, max_steps: int = cost.DEFAULT_MAX_STEPS) -> bool:
+        """Return whether *event* passes the filter; EvaluationError on a runtime type problem,
+        CostLimitError (one) when its selections visit more than `max_steps` list elements."""
+        if self.metered:
+            cost.meter.remaining = cost.meter.budget = max_steps  # cost.start(), inlined
         try:
             return self._fn(event, None)
         except RecursionError:  # only reachable with absurdly nested event JSON
@@ -87,7 +97,7 @@ def compile_expression(text: str, *, max_length: int = DEFAULT_MAX_LENGTH) -> Co
     compiler = _Compiler(text)
     node = compiler.compile(parse(text))
     compiler.require_boolean(node, "the expression must evaluate to true or false")
-    return CompiledExpression(text, node.fn)
+    return CompiledExpression(text, node.fn, metered=compiler.selections > 0)
 
 
 class _Compiler:
@@ -97,6 +107,7 @@ class _Compiler:
         self.text = text
         self.depth = 0
         self.scopes = 0  # how many `.?[…]` predicates enclose the current node
+        self.selections = 0  # how many `.?[…]` the expression has
         self.handlers: dict[str, Callable[[Tree], Node]] = {
             "or_expr": self._or,
             "and_expr": self._and,
@@ -323,6 +334,9 @@ class _Compiler:
         if kind == "select":
             if node.kind in (STRING, NUMBER, BOOLEAN):
                 raise self.error(trailer, f"'.?[…]' filters a list, not {_DESCRIBE[node.kind]}")
+            if self.scopes >= cost.MAX_SELECTION_NESTING:
+                raise self.error(trailer, _TOO_NESTED)
+            self.selections += 1
             self.scopes += 1
             try:
                 predicate = self.compile(trailer.children[0])

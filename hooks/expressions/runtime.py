@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .cost import charge, meter
 from .errors import EvaluationError
 
 # A compiled node: called with the whole event and the current selection element (or None).
@@ -185,11 +186,10 @@ def select(base: Fn, predicate: Fn) -> Fn:
 
     def selection(ev: Any, it: Any) -> list[Any]:
         items = base(ev, it)
-        if type(items) is list:
-            return [item for item in items if predicate(ev, item)]
         if items is None:
             return []
         if isinstance(items, (list, tuple)):
+            charge(len(items))
             return [item for item in items if predicate(ev, item)]
         raise EvaluationError(f"'.?[…]' can only filter a list, not a {kind_of(items)}")
 
@@ -201,16 +201,19 @@ def any_selected(base: Fn, predicate: Fn) -> Fn:
 
     def exists(ev: Any, it: Any) -> bool:
         items = base(ev, it)
-        if type(items) is list:
-            # Plain loops instead of any()/all(): no generator frame on the hot path.
+        if items is None:
+            return False
+        if isinstance(items, (list, tuple)):
+            # Inlined charge(): the whole list is charged, also when the loop stops early.
+            left = meter.remaining - len(items)
+            meter.remaining = left
+            if left < 0:
+                charge(0)
+            # A plain loop instead of any(): no generator frame on the hot path.
             for item in items:  # noqa: SIM110
                 if predicate(ev, item):
                     return True
             return False
-        if items is None:
-            return False
-        if isinstance(items, tuple):
-            return any(predicate(ev, item) for item in items)
         raise EvaluationError(f"'.?[…]' can only filter a list, not a {kind_of(items)}")
 
     return exists

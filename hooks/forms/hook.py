@@ -6,6 +6,7 @@ from itertools import zip_longest
 
 from django import forms
 
+from hooks.header_rules import MAX_NAME_LENGTH
 from hooks.models import EventHook
 from hooks.validation import KEEP_SECRET, HookSpec
 
@@ -63,7 +64,7 @@ class HookDetailsForm(forms.Form):
     auth_key = forms.CharField(
         label="Authentication field",
         required=False,
-        max_length=255,
+        max_length=MAX_NAME_LENGTH,
         widget=forms.TextInput(attrs={"placeholder": "Authorization", "autocomplete": "off"}),
         help_text="The header that carries the secret.",
     )

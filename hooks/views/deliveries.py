@@ -13,11 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hooks import selectors
-from hooks.delivery import delivery_redeliver
 from hooks.forms import DeliveryFilterForm
 from hooks.log_events import format_timestamp
 from hooks.models import Delivery
-from hooks.redelivery import deliveries_redeliver
+from hooks.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, parse_moment, safe_next
@@ -75,8 +74,12 @@ def delivery_redeliver_view(
     delivery = get_object_or_404(
         Delivery, pk=delivery_id, hook_id=hook_id, kind=Delivery.Kind.EVENTS
     )
-    copy = delivery_redeliver(delivery=delivery)
-    messages.success(request, f"Redelivery queued as {copy.event_id}.")
+    try:
+        copy = delivery_redeliver(delivery=delivery)
+    except HookNotDeliverable as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Redelivery queued as {copy.event_id}.")
     return redirect(safe_next(request, reverse("hooks:hook-deliveries", args=[hook_id])))
 
 
@@ -90,7 +93,11 @@ def deliveries_redeliver_failed(request: HtmxHttpRequest, hook_id: str) -> HttpR
     rows = deliveries_matching(hook=hook, status=Delivery.Status.FAILED, since=since, until=until)
     if request.method == "POST":
         started = timezone.now()
-        queued = deliveries_redeliver(deliveries=rows, limit=MAX_REDELIVER)
+        try:
+            queued = deliveries_redeliver(hook=hook, deliveries=rows, limit=MAX_REDELIVER)
+        except HookNotDeliverable as error:
+            messages.error(request, str(error))
+            return redirect("hooks:hook-deliveries", hook_id=hook.id)
         messages.success(request, f"{queued} failed deliveries queued again.")
         progress = reverse("hooks:redelivery-progress", args=[hook.id])
         return redirect(f"{progress}?{urlencode({'from': format_timestamp(started)})}")

@@ -1,7 +1,8 @@
 """/healthz (for monitors and load balancers) and /metrics (for Prometheus).
 
 /healthz needs no authentication and shows no secrets. /metrics asks for
-`Authorization: Bearer <HOOKS_METRICS_TOKEN>` when that setting is not empty.
+`Authorization: Bearer <HOOKS_METRICS_TOKEN>`; without that setting it is open in
+development mode (DEBUG) only, and closed otherwise (system check hooks.E001 says so).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def _authorized(request: HttpRequest) -> bool:
     token = settings.HOOKS_METRICS_TOKEN
     if not token:
-        return True
+        return settings.DEBUG
     scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode())
 
@@ -39,7 +40,12 @@ def _authorized(request: HttpRequest) -> bool:
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """The Prometheus text exposition; 401 without the configured bearer token."""
     if not _authorized(request):
-        response = HttpResponse("Bearer token required.\n", status=401, content_type="text/plain")
+        text = (
+            "Bearer token required."
+            if settings.HOOKS_METRICS_TOKEN
+            else ("Set HOOKS_METRICS_TOKEN to scrape /metrics with DEBUG off.")
+        )
+        response = HttpResponse(f"{text}\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     try:

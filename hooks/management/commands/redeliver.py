@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from hooks.log_events import parse_timestamp
 from hooks.models import Delivery, EventHook
-from hooks.redelivery import deliveries_redeliver
+from hooks.redelivery import HookNotDeliverable, deliveries_redeliver, ensure_deliverable
 from hooks.selectors import deliveries_matching
 
 
@@ -37,9 +37,15 @@ class Command(BaseCommand):
         if options["dry_run"] or total == 0:
             self.stdout.write(f"{total} delivery(ies) match.")
             return
+        try:
+            ensure_deliverable(hook)  # before the progress bar: the service would refuse
+        except HookNotDeliverable as error:
+            raise CommandError(str(error)) from None
         with tqdm(total=total, unit="delivery", file=self.stderr._out,
                   disable=not self.stderr.isatty()) as progress:  # fmt: skip
             deliveries_redeliver(
-                deliveries=rows.iterator(chunk_size=500), on_progress=lambda _: progress.update(1)
+                hook=hook,
+                deliveries=rows.iterator(chunk_size=500),
+                on_progress=lambda _: progress.update(1),
             )
         self.stdout.write(self.style.SUCCESS(f"Queued {total} redelivery(ies) for {hook.name}."))

@@ -18,6 +18,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from hooks.org import serve_as_org, served_url
+
 from ._orderly_cluster import kill_process_tree
 
 # A stop must be over within 10 s (systemd, container runtimes): gunicorn's graceful
@@ -43,8 +45,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_event_catalog", stdout=self.stdout)
         self._ensure_superuser()
-        env = dict(os.environ)
-        env.setdefault("HOOKS_ORG_URL", f"http://{host}:{port}")
+        env = self.children_environment(host, port)
         web = subprocess.Popen(
             [
                 sys.executable,
@@ -67,6 +68,14 @@ class Command(BaseCommand):
         worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], env=env)
         self._print_banner(host, port)
         self._supervise([web, worker])
+
+    def children_environment(self, host: str, port: int) -> dict[str, str]:
+        """Both children's environment: the worker cluster has no request to learn the
+        console's address from, so unless HOOKS_ORG_URL is set it is told the one served
+        (envelope `source` must name it, not a default port)."""
+        env = dict(os.environ)
+        env["HOOKS_ORG_URL"] = serve_as_org(served_url(host, port))
+        return env
 
     def _ensure_superuser(self) -> None:
         """Create the super admin named by DJANGO_SUPERUSER_USERNAME/PASSWORD/EMAIL, once."""

@@ -1,0 +1,96 @@
+"""Verification stores what the endpoint answered sanitized, as deliveries do: a NUL byte in
+the challenge's answer (body or header) must not make the attempt's write fail on
+PostgreSQL and leave the verification SENDING. Real receiver on 127.0.0.1; both stacks."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from hooks.challenge import CHALLENGE_HEADER
+from hooks.models import Delivery, Event, EventHook
+from hooks.services import SYSTEM
+from hooks.verification import VerificationFailed, hook_verify
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class NulAnswer(BaseHTTPRequestHandler):
+    """Answers the challenge with a NUL in a header, and in the body unless `echo` is set."""
+
+    echo = True
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.echo:
+            body = json.dumps({"verification": self.headers[CHALLENGE_HEADER]}).encode()
+        else:
+            body = b"not json\x00after the NUL \xff"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Trace", "a\x00b")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass  # quiet test output
+
+
+@pytest.fixture
+def nul_receiver():
+    """A NulAnswer server on 127.0.0.1; yields `answer(echo=...)`, which returns its URL."""
+    handler = type("Handler", (NulAnswer,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def answer(*, echo: bool) -> str:
+        handler.echo = echo
+        return f"http://127.0.0.1:{server.server_address[1]}/hook"
+
+    yield answer
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def _hook(api, hook_body, uri: str) -> EventHook:
+    hook_body["channel"]["config"]["uri"] = uri
+    response = api.post("/api/v1/eventHooks", hook_body, format="json")
+    assert response.status_code == 200, response.content
+    return EventHook.objects.get(pk=response.json()["id"])
+
+
+def test_an_echo_with_a_nul_header_verifies_and_stores_the_header_sanitized(
+    api, hook_body, nul_receiver
+):
+    hook = _hook(api, hook_body, nul_receiver(echo=True))
+
+    verified = hook_verify(hook=hook, actor=SYSTEM, wait=3)
+
+    assert verified.verification_status == EventHook.Verification.VERIFIED
+    attempt = Delivery.objects.get(hook=hook, kind=Delivery.Kind.VERIFICATION).attempts.get()
+    assert attempt.response_headers["X-Trace"] == "a\ufffdb"
+
+
+def test_a_nul_in_a_failed_answer_fails_verification_with_a_sanitized_cause(
+    api, hook_body, nul_receiver
+):
+    hook = _hook(api, hook_body, nul_receiver(echo=False))
+
+    with pytest.raises(VerificationFailed) as failure:
+        hook_verify(hook=hook, actor=SYSTEM, wait=3)
+
+    assert failure.value.cause.startswith("The response was not JSON: not json\ufffdafter the NUL")
+    verification = Delivery.objects.get(hook=hook, kind=Delivery.Kind.VERIFICATION)
+    assert verification.status == Delivery.Status.FAILED
+    assert "\x00" not in verification.last_error
+    for attempt in verification.attempts.all():
+        assert attempt.response_excerpt.startswith("not json\ufffdafter the NUL \ufffd")
+        assert attempt.response_headers["X-Trace"] == "a\ufffdb"
+    audit = Event.objects.get(event_type="event_hook.verified").data
+    assert audit["outcome"]["result"] == "FAILURE"
+    assert "\x00" not in json.dumps(audit, ensure_ascii=False)
