@@ -49,9 +49,14 @@ def test_the_units_stop_the_way_the_issue_asks(name):
     assert service["Restart"] == "always"
     assert service["EnvironmentFile"] == "/etc/hooks-console/hooks.env"
     assert service["User"] == "hooks"
+    assert not [key for key, value in service.items() if "#" in value], "no trailing comments"
     example = (UNITS / "hooks.env.example").read_text()
-    for variable in ("DJANGO_SECRET_KEY", "DATABASE_URL", "HOOKS_REDIS_URL", "DJANGO_DEBUG"):
+    required = ("DJANGO_SECRET_KEY", "HOOKS_ORG_URL", "HOOKS_METRICS_TOKEN", "DATABASE_URL",
+                "HOOKS_REDIS_URL")  # fmt: skip
+    for variable in required:
         assert re.search(rf"^{variable}=", example, re.MULTILINE), variable
+    # systemd takes everything after "=" as the value: no trailing comments.
+    assert not re.search(r"^[A-Z_]+=.*#", example, re.MULTILINE)
 
 
 def stop_as_systemd(process: subprocess.Popen, service: configparser.SectionProxy) -> float:
