@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     # Here, between the two: whitenoise's runserver wraps ours (hooks/management/commands/
     # runserver.py, which records the served address for workers), and ours staticfiles'.
+    # Before django_q: hooks' `qcluster` (an orderly stop on a group SIGTERM,
+    # hooks/management/commands/qcluster.py) replaces django_q's.
     "hooks",
     "django.contrib.staticfiles",
     "rest_framework",

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -102,3 +102,45 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.05, message: st
             return
         time.sleep(interval)
     raise AssertionError(message or f"condition not met within {timeout} s")
+
+
+def process_group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes whose process group is `pgid`, read from /proc."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                # "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after ")".
+                state, _ppid, pgrp = stat.read().rsplit(")", 1)[1].split()[:3]
+        except OSError:
+            continue  # exited while we looked
+        if int(pgrp) == pgid and state != "Z":
+            members.append(int(entry))
+    return members
+
+
+def stop_group_as_systemd(
+    process: subprocess.Popen, *, timeout: float = 15.0, kill_signal: int = signal.SIGTERM
+) -> float:
+    """Stop a process group the way systemd's KillMode=control-group does, and time it.
+
+    `kill_signal` (KillSignal) goes to every process of the group at once; the stop is over
+    when none is left (the main process and every child). After `timeout` (TimeoutStopSec)
+    the rest gets SIGKILL, as systemd would. Returns the seconds until the group was empty
+    or killed.
+    """
+    pgid = process.pid
+    started = time.monotonic()
+    os.killpg(pgid, kill_signal)
+    while time.monotonic() - started < timeout:
+        process.poll()  # reap the main process, so that it does not count as a zombie
+        if not process_group_members(pgid):
+            return time.monotonic() - started
+        time.sleep(0.05)
+    elapsed = time.monotonic() - started
+    with suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+    process.wait(timeout=10)
+    return elapsed

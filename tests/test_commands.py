@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from hooks.catalog.realistic import stable_id
 from hooks.models import Delivery, EventType
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,8 +34,11 @@ def test_publish_event_delivers_to_the_hook(hook, receiver):
     events = receiver.events()
     assert len(events) == 3
     assert events[0]["actor"]["alternateId"] == "ann@x.io"
-    assert events[0]["target"][0] == {"id": None, "type": "UserGroup", "alternateId": "Sales",
-                                      "displayName": "Sales", "detailEntry": None}  # fmt: skip
+    assert events[0]["target"][0] == {"id": stable_id("UserGroup", "Sales"), "type": "UserGroup",
+                                      "alternateId": "Sales", "displayName": "Sales",
+                                      "detailEntry": None}  # fmt: skip
+    assert events[0]["actor"]["id"] == stable_id("User", "ann@x.io")
+    assert events[0]["client"]["ipAddress"]  # realistic: tests/test_publish_event_realistic.py
 
 
 def test_publish_event_refuses_unknown_types_and_counts():
