@@ -305,9 +305,9 @@ def scenarios(hooks: list[str]) -> dict[str, Callable[[], object]]:
     from django.db import connection
     from django.test import Client
 
+    from hooks.access.tokens import token_create
     from hooks.models import Delivery, Event, EventHook
     from hooks.selectors import deliveries_page, encode_cursor
-    from hooks.tokens import token_create
 
     user = get_user_model().objects.create_superuser(
         "bench", "bench@example.com", secrets.token_urlsafe(16)

@@ -4,7 +4,7 @@ events) while another connection keeps writing.
 Loads the rows into a throwaway database (see bench_console_scale.py), all older than
 30 days, plus work that must survive (old PENDING / SENDING deliveries, unclaimed matches
 and their events, recent deliveries). Then runs the purge the daily task runs
-(hooks.retention.purge, batched by primary-key ranges) and reports the total time, rows/s,
+(hooks.ops.retention.purge, batched by primary-key ranges) and reports the total time, rows/s,
 the longest single transaction, and the latency of a small write transaction issued every
 20 ms by another connection meanwhile (what the workers feel).
 
@@ -82,7 +82,7 @@ def add_survivors(hook_id: str) -> dict[str, int]:
 
 
 class Bar:
-    """hooks.retention.Progress on a tqdm bar."""
+    """hooks.ops.retention.Progress on a tqdm bar."""
 
     def __init__(self) -> None:
         self.bar = None
@@ -113,7 +113,7 @@ def main() -> None:
         from django.db import connection
 
         from hooks.models import Delivery, DeliveryAttempt, Event, Match
-        from hooks.retention import Cutoffs, purge
+        from hooks.ops.retention import Cutoffs, purge
 
         facts = machine_facts(connection.vendor, "none")
         print("Purge benchmark: " + "; ".join(f"{k} {v}" for k, v in facts.items()))

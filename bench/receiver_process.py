@@ -1,4 +1,4 @@
-"""A hooks.receiver.Receiver in its own process (its own GIL), driven over a Pipe.
+"""A hooks.receiver.receiver.Receiver in its own process (its own GIL), driven over a Pipe.
 
 Not a benchmark itself (bench/run_all.py runs only bench_*.py scripts). The child is
 started with multiprocessing "spawn": it imports this module by name (bench/ is on the
@@ -17,7 +17,7 @@ from common import ROOT
 
 
 def _receiver_main(conn, port: int) -> None:
-    """Run a hooks.receiver.Receiver and answer control messages on `conn` (a Pipe end).
+    """Run a hooks.receiver.receiver.Receiver and answer control messages on `conn` (a Pipe end).
 
     Counts every event of the current run tag once (duplicates are counted apart),
     keeps arrival times and, for events that carry `benchSentAt`, publish->receipt
@@ -25,7 +25,7 @@ def _receiver_main(conn, port: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     sys.path.insert(0, str(ROOT))
-    from hooks.receiver import Receiver
+    from hooks.receiver.receiver import Receiver
 
     lock = threading.Condition()
     state: dict = {"samples": {}}  # one request per envelope size, kept across resets
@@ -113,7 +113,7 @@ def _receiver_main(conn, port: int) -> None:
 
 
 class ReceiverProcess:
-    """hooks.receiver.Receiver in a separate process (its own GIL), driven over a Pipe."""
+    """hooks.receiver.receiver.Receiver in a separate process (its own GIL), driven over a Pipe."""
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")

@@ -42,9 +42,9 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from hooks.models import EventHook
-from hooks.services import SYSTEM, hook_create
-from hooks.tokens import token_create
-from hooks.validation import HookSpec
+from hooks.eventhooks.services import SYSTEM, hook_create
+from hooks.access.tokens import token_create
+from hooks.eventhooks.validation import HookSpec
 
 uri, event_type = sys.argv[1], sys.argv[2]
 user = get_user_model().objects.create_superuser(

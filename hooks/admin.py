@@ -1,7 +1,7 @@
 """Django admin for every model, read-only: a window for super admins, not a back door.
 
-Every change goes through hooks.services and hooks.tokens, reached from the console or
-the API: validation (https, SSRF guard, filters), verification reset on a channel
+Every change goes through hooks.eventhooks.services and hooks.access.tokens, reached from the
+console or the API: validation (https, SSRF guard, filters), verification reset on a channel
 change, the active-hook limit, and the System Log audit. An admin form would skip all
 of that, so none of our models can be added, changed or deleted here; in particular a
 revoked token stays revoked and the System Log is append-only.
@@ -16,7 +16,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from hooks.admin_site import site
+from hooks.access.admin_site import site
 from hooks.models import (
     ApiToken,
     Delivery,

@@ -11,4 +11,5 @@ class HooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from hooks import checks, signals, sources  # noqa: F401  (registers checks, receivers)
+        from hooks import checks, signals  # noqa: F401  (registers checks, receivers)
+        from hooks.systemlog import auth_events as sources  # noqa: F401  (registers checks, receivers)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from hooks.ssrf import allowed_ports
+from hooks.outbound.ssrf import allowed_ports
 
 
 @register(deploy=False)
@@ -92,7 +92,7 @@ def org_url_check(app_configs, **kwargs) -> list[Error]:
 
     Workers have no request to learn the console's address from, and receivers read the
     org from the envelope's `source`: one silently skipped every event that named
-    http://127.0.0.1:8000. Development servers record what they serve (hooks/org.py); a
+    http://127.0.0.1:8000. Development servers record what they serve (hooks/lib/org.py); a
     deployment behind a proxy or a load balancer cannot know its public URL, so it must say.
     """
     if settings.DEBUG or settings.HOOKS_ORG_URL:

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from hooks import encryption
-from hooks.ids import new_hook_id, new_token_id, new_user_external_id
+from hooks.lib import encryption
+from hooks.lib.ids import new_hook_id, new_token_id, new_user_external_id
 
 
 class EventType(models.Model):

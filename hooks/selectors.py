@@ -10,8 +10,8 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from hooks.catalog import AUDIT_EVENT_TYPES, CATEGORIES
-from hooks.log_events import parse_timestamp
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType
+from hooks.systemlog.events import parse_timestamp
 
 MAX_PAGE = 200
 
@@ -88,7 +88,7 @@ def deliveries_page(
 
 
 def with_log_state(rows: QuerySet[Delivery]) -> QuerySet[Delivery]:
-    """`rows` with what the delivery log shows beyond the row itself (hooks.delivery_log):
+    """`rows` with what the delivery log shows beyond the row itself (hooks.delivery.delivery_log):
     the newest finished attempt's status, error and time, the eventId of the delivery this
     one redelivers, and of the newest redelivery that replaced it.
 
@@ -214,12 +214,12 @@ def log_page(
 
     `actor` is an actor id or alternateId. An id some event has is read through the actor
     index; anything else is compared with actor.alternateId by the bounded scan of
-    hooks/log_scan.py (at most HOOKS_LOG_SCAN_LIMIT rows a page), whose partial pages
+    hooks/systemlog/scan.py (at most HOOKS_LOG_SCAN_LIMIT rows a page), whose partial pages
     carry a cursor that continues after the last row examined.
     """
-    from hooks.log_query import Clause, text_contains
-    from hooks.log_scan import after as rows_after
-    from hooks.log_scan import scan_page
+    from hooks.systemlog.query import Clause, text_contains
+    from hooks.systemlog.scan import after as rows_after
+    from hooks.systemlog.scan import scan_page
 
     rows = Event.objects.all()
     predicates = []

@@ -6,7 +6,7 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django_q.signals import post_execute_in_worker, post_spawn, pre_execute
 
-from hooks.retention import PURGE_TASK_TIMEOUT
+from hooks.ops.retention import PURGE_TASK_TIMEOUT
 
 
 @receiver(post_migrate)
@@ -43,7 +43,7 @@ def ensure_schedules(sender, app_config=None, **kwargs) -> None:
             "repeats": -1,
             # A quiet hour rather than "right after the first migrate".
             "next_run": _next_purge_time(),
-            # The purge stops itself before this (hooks.retention.PURGE_TASK_SECONDS).
+            # The purge stops itself before this (hooks.ops.retention.PURGE_TASK_SECONDS).
             "kwargs": f"{{'q_options': {{'timeout': {PURGE_TASK_TIMEOUT}}}}}",
         },
     )
@@ -61,8 +61,8 @@ def _next_purge_time():
 
 @receiver(post_spawn)
 def heartbeat_on_spawn(sender, proc_name=None, **kwargs) -> None:
-    """A django-q2 worker process started: it is alive (hooks/heartbeat.py)."""
-    from hooks.heartbeat import on_worker_spawn
+    """A django-q2 worker process started: it is alive (hooks/ops/heartbeat.py)."""
+    from hooks.ops.heartbeat import on_worker_spawn
 
     on_worker_spawn(proc_name or "")
 
@@ -70,8 +70,8 @@ def heartbeat_on_spawn(sender, proc_name=None, **kwargs) -> None:
 @receiver(pre_execute)
 def before_task(sender, func=None, task=None, **kwargs) -> None:
     """A worker takes a task: heartbeat, and log context for the lines it writes."""
-    from hooks.heartbeat import on_task
-    from hooks.observability import bind_task
+    from hooks.ops.heartbeat import on_task
+    from hooks.ops.observability import bind_task
 
     on_task(task or {})
     bind_task(task or {})
@@ -80,6 +80,6 @@ def before_task(sender, func=None, task=None, **kwargs) -> None:
 @receiver(post_execute_in_worker)
 def after_task(sender, func=None, task=None, **kwargs) -> None:
     """A worker finished a task: log outcomes that say which hook, delivery and attempt."""
-    from hooks.observability import task_finished
+    from hooks.ops.observability import task_finished
 
     task_finished(task or {})

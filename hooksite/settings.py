@@ -37,7 +37,7 @@ INSECURE_DEV_SECRET_KEY = "django-insecure-event-hooks-console-development-key-d
 SECRET_KEY = check_secret_key(
     env_str("DJANGO_SECRET_KEY", INSECURE_DEV_SECRET_KEY), INSECURE_DEV_SECRET_KEY, debug=DEBUG
 )
-# Old keys still decrypt stored secrets after a rotation (see hooks/encryption.py).
+# Old keys still decrypt stored secrets after a rotation (see hooks/lib/encryption.py).
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "hooks.sources.RequestContextMiddleware",
+    "hooks.systemlog.auth_events.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

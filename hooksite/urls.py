@@ -4,10 +4,10 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from hooks.admin_site import site as admin_site
+from hooks.access.admin_site import site as admin_site
+from hooks.access.login_throttle import ConsoleLoginForm
 from hooks.api.docs_views import ApiDocsView, ApiSchemaView
 from hooks.api.errors import error_response
-from hooks.login_throttle import ConsoleLoginForm
 from hooks.views import health
 
 

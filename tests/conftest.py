@@ -7,7 +7,7 @@ import copy
 import pytest
 from rest_framework.test import APIClient
 
-from hooks.tokens import token_create
+from hooks.access.tokens import token_create
 
 VALID_BODY = {
     "name": "Sales sync",
@@ -87,7 +87,7 @@ def tasks_run_inline(request, settings):
 @pytest.fixture
 def receiver():
     """A real HTTP receiver on 127.0.0.1 that answers verification and records deliveries."""
-    from hooks.receiver import Receiver
+    from hooks.receiver.receiver import Receiver
 
     with Receiver() as server:
         yield server

@@ -1,7 +1,7 @@
 """The Django admin cannot bypass the rules the console and the API enforce.
 
 Only super admins reach it, and every model of ours is read-only there: changes go
-through hooks.services (validation, verification reset, limits, audit).
+through hooks.eventhooks.services (validation, verification reset, limits, audit).
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from hooks.access.tokens import token_create, token_revoke
+from hooks.eventhooks.services import Actor, hook_create
+from hooks.eventhooks.validation import HookSpec
 from hooks.models import (
     ApiToken,
     Delivery,
@@ -21,9 +24,6 @@ from hooks.models import (
     Match,
     UserIdentity,
 )
-from hooks.services import Actor, hook_create
-from hooks.tokens import token_create, token_revoke
-from hooks.validation import HookSpec
 
 pytestmark = pytest.mark.django_db
 

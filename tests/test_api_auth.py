@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from hooks.tokens import token_create, token_revoke
+from hooks.access.tokens import token_create, token_revoke
 
 pytestmark = pytest.mark.django_db
 

@@ -133,7 +133,7 @@ def test_an_event_type_filter_reads_only_that_types_rows(api):
 def test_only_conditions_every_match_meets_narrow_the_query():
     from django.db.models import Q
 
-    from hooks.log_query import compile_filter
+    from hooks.systemlog.query import compile_filter
 
     assert compile_filter('eventType eq "a"').narrowing == Q(event_type="a")
     assert compile_filter('eventType eq "a" and actor.type eq "b"').narrowing == Q(event_type="a")

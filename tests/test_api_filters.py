@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hooks.models import EventHook, Match
-from hooks.publishing import event_publish
+from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db
 

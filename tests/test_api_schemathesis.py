@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from hooks.tokens import token_create
+from hooks.access.tokens import token_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

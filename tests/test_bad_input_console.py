@@ -7,9 +7,9 @@ import base64
 import pytest
 from django.urls import reverse
 
+from hooks.eventhooks.services import Actor, hook_create
+from hooks.eventhooks.validation import HookSpec
 from hooks.models import EventHook
-from hooks.services import Actor, hook_create
-from hooks.validation import HookSpec
 
 pytestmark = pytest.mark.django_db
 

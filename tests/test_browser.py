@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hooks.models import Delivery, EventHook
-from hooks.publishing import event_publish
+from hooks.systemlog.publishing import event_publish
 from tests.browser_support import CHROMIUM, chromium, log_in, new_page, shot
 from tests.cluster import running_cluster
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from hooks import transport
-from hooks.challenge import CHALLENGE_HEADER, run_challenge
-from hooks.receiver import Receiver
+from hooks.eventhooks.challenge import CHALLENGE_HEADER, run_challenge
+from hooks.outbound import transport
+from hooks.receiver.receiver import Receiver
 
 
 @pytest.fixture(autouse=True)

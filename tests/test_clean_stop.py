@@ -19,8 +19,8 @@ import urllib.request
 import pytest
 
 from hooks.models import Delivery
-from hooks.publishing import event_publish
-from hooks.receiver import Receiver
+from hooks.receiver.receiver import Receiver
+from hooks.systemlog.publishing import event_publish
 from tests.cluster import (
     ROOT,
     Cluster,

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from hooks.delivery import retry_delivery
+from hooks.delivery.sender import retry_delivery
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Match
-from hooks.publishing import event_publish
+from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -348,11 +348,11 @@ def test_deactivating_a_hook_stops_a_claim_that_is_being_sent(
 ):
     from django.db import connection
 
-    import hooks.delivery
+    import hooks.delivery.sender
 
     settings.HOOKS_MAX_BATCH = 1
     settings.HOOKS_CLAIM_DELIVERIES = 5
-    monkeypatch.setattr(hooks.delivery, "STATE_CHECK_SECONDS", 0)
+    monkeypatch.setattr(hooks.delivery.sender, "STATE_CHECK_SECONDS", 0)
 
     def deactivate_then_accept(request) -> int:
         # An admin deactivates the hook while the first request of the claim is answered.
@@ -375,7 +375,7 @@ def test_deactivating_a_hook_stops_a_claim_that_is_being_sent(
 
 
 def test_the_prepared_hook_read_returns_what_the_orm_returns(verified_hook):
-    from hooks.prepared_sql import get_by_pk
+    from hooks.delivery.sql import get_by_pk
 
     EventHook.objects.filter(pk=verified_hook["id"]).update(
         failing_since=timezone.now(), filters={"user.lifecycle.create": "true"}
@@ -412,12 +412,12 @@ def test_a_long_task_signs_with_a_secret_rotated_while_it_runs(
 ):
     from django.db import connection
 
-    import hooks.delivery
-    from hooks.services import SYSTEM, hook_rotate_signing_secret
+    import hooks.delivery.sender
+    from hooks.eventhooks.services import SYSTEM, hook_rotate_signing_secret
 
     settings.HOOKS_MAX_BATCH = 1
     settings.HOOKS_CLAIM_DELIVERIES = 1  # one delivery per claim: the hook is re-read between
-    monkeypatch.setattr(hooks.delivery, "STATE_CHECK_SECONDS", 0)
+    monkeypatch.setattr(hooks.delivery.sender, "STATE_CHECK_SECONDS", 0)
     rotated = []
 
     def rotate_on_first_request(request) -> int:
@@ -456,7 +456,7 @@ def test_without_insert_returning_rows_are_saved_one_by_one(
 
 
 def test_returned_keys_are_matched_by_value_not_by_order(verified_hook):
-    from hooks.prepared_sql import insert_many
+    from hooks.delivery.sql import insert_many
 
     rows = [Event(uuid=f"k-{i}", published=timezone.now(), event_type="user.lifecycle.create",
                   data={"n": i}) for i in range(5)]  # fmt: skip

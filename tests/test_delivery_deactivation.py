@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from hooks.delivery import retry_delivery
+from hooks.delivery.sender import retry_delivery
+from hooks.delivery.sweeper import delivery_sweep
 from hooks.models import Delivery, DeliveryAttempt, EventHook
-from hooks.sweeper import delivery_sweep
 from tests.test_delivery import publish, verified_hook  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +38,7 @@ def make_undeliverable(api, hook_id: str, how: str) -> None:
     if how == "deactivated":
         assert api.post(f"/api/v1/eventHooks/{hook_id}/lifecycle/deactivate").status_code == 200
     elif how == "gone":  # as the 410 path does it
-        from hooks.services import SYSTEM, hook_deactivate
+        from hooks.eventhooks.services import SYSTEM, hook_deactivate
 
         hook_deactivate(hook=EventHook.objects.get(pk=hook_id), actor=SYSTEM, reason="410",
                         audit_type="event_hook.auto_deactivated")  # fmt: skip

@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from hooks import ssrf, transport
 from hooks.models import Delivery, DeliveryAttempt
-from hooks.publishing import event_publish
-from hooks.redaction import REDACTED
+from hooks.outbound import ssrf, transport
+from hooks.outbound.redaction import REDACTED
+from hooks.systemlog.publishing import event_publish
 from tests.conftest import SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from hooks.delivery.sweeper import delivery_sweep
 from hooks.models import Delivery, DeliveryAttempt
-from hooks.sweeper import delivery_sweep
 from tests.test_delivery import publish, verified_hook  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,13 +84,13 @@ def test_an_exception_while_recording_a_success_still_ends_the_delivery(
     receiver,
     monkeypatch,
 ):
-    import hooks.prepared_sql
+    import hooks.delivery.sql
 
     def broken(*args, **kwargs):
         raise RuntimeError("recording exploded")
 
     # Every batched write of the normal recording path fails.
-    monkeypatch.setattr(hooks.prepared_sql, "execute_many", broken)
+    monkeypatch.setattr(hooks.delivery.sql, "execute_many", broken)
     publish()
     delivery = events_delivery()
     assert delivery.status == Delivery.Status.SUCCEEDED
@@ -107,18 +107,18 @@ def test_an_exception_while_recording_a_retry_still_schedules_it(
     settings,
     monkeypatch,
 ):
-    import hooks.prepared_sql
+    import hooks.delivery.sql
 
     settings.HOOKS_RETRY_SCHEDULE = [0, 60]
     receiver.set_behaviour(status=500)
-    real_execute = hooks.prepared_sql.execute
+    real_execute = hooks.delivery.sql.execute
 
     def broken_attempt_update(prepared):
         if prepared[0].startswith('UPDATE "hooks_deliveryattempt"'):
             raise RuntimeError("recording exploded")
         return real_execute(prepared)
 
-    monkeypatch.setattr(hooks.prepared_sql, "execute", broken_attempt_update)
+    monkeypatch.setattr(hooks.delivery.sql, "execute", broken_attempt_update)
     publish()
     delivery = events_delivery()
     assert delivery.status == Delivery.Status.PENDING
@@ -175,7 +175,7 @@ def test_a_second_expired_lease_with_retries_left_waits_for_the_schedule(
 
 
 def test_clean_text_replaces_nul_invalid_utf8_and_lone_surrogates():
-    from hooks.stored_response import clean_text
+    from hooks.delivery.stored_response import clean_text
 
     assert clean_text(b"ok\x00\xff") == "ok\ufffd\ufffd"
     assert clean_text("a\x00b") == "a\ufffdb"
@@ -184,7 +184,7 @@ def test_clean_text_replaces_nul_invalid_utf8_and_lone_surrogates():
 
 
 def test_one_header_larger_than_the_budget_is_cut_to_fit(settings):
-    from hooks.stored_response import TRUNCATED_KEY, bounded_headers
+    from hooks.delivery.stored_response import TRUNCATED_KEY, bounded_headers
 
     kept = bounded_headers({"X-Huge": "é" * 10_000, "X-Next": "never stored"})
     assert len(kept["X-Huge"].encode()) <= settings.HOOKS_RESPONSE_HEADERS_MAX_BYTES
@@ -192,8 +192,8 @@ def test_one_header_larger_than_the_budget_is_cut_to_fit(settings):
 
 
 def test_an_answer_that_cannot_be_sanitized_keeps_its_status():
-    from hooks.stored_response import stored_result
-    from hooks.transport import DeliveryResult
+    from hooks.delivery.stored_response import stored_result
+    from hooks.outbound.transport import DeliveryResult
 
     odd = DeliveryResult(200, {"X-Count": 3}, "fine", 1.0, "", None)  # not a str value
     kept = stored_result(odd)

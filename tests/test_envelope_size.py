@@ -10,7 +10,7 @@ import pytest
 
 from hooks.catalog import sample_log_event
 from hooks.models import Delivery
-from hooks.publishing import event_publish
+from hooks.systemlog.publishing import event_publish
 from tests.test_delivery import verified_hook  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -112,7 +112,7 @@ def test_an_event_larger_than_the_cap_goes_alone(verified_hook, receiver, settin
 
 
 def test_the_spliced_envelope_is_exactly_the_encoded_envelope():
-    from hooks import payloads
+    from hooks.outbound import payloads
 
     events = [realistic_event(i) for i in range(3)] + [{"ü": "\u2028", "q": '"events":[]'}]
     encoded = [payloads.encode(event) for event in events]

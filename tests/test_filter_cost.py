@@ -7,7 +7,7 @@ import pytest
 from hooks.expressions import CompiledExpression, EvaluationError, ExpressionError
 from hooks.expressions import compile_expression as compile_
 from hooks.models import Event, EventHook, Match
-from hooks.publishing import event_publish
+from hooks.systemlog.publishing import event_publish
 
 # Two levels of selection: N x N element visits on an event with N targets.
 TWO_LEVELS = "event.target.?[event.target.?[id eq 'nobody'].size() > 0].size() > 0"
@@ -150,7 +150,7 @@ def test_filters_are_evaluated_before_the_write_transaction(verified_hook, monke
 @pytest.mark.django_db(transaction=True)
 def test_a_hook_changed_between_matching_and_writing_is_matched_again(verified_hook, monkeypatch):
     """The outbox follows the hook set read inside the transaction, not a stale one."""
-    import hooks.publishing as publishing
+    import hooks.systemlog.publishing as publishing
 
     hook = verified_hook("event.target.?[type eq 'UserGroup'].size() > 0")
     real_read = publishing._deliverable_hooks
@@ -171,7 +171,7 @@ def test_a_hook_changed_between_matching_and_writing_is_matched_again(verified_h
 
 @pytest.mark.django_db
 def test_a_backtest_stops_when_its_total_budget_is_spent(settings):
-    from hooks.filter_backtest import backtest
+    from hooks.eventhooks.backtest import backtest
 
     settings.HOOKS_FILTER_MAX_STEPS = 1000
     settings.HOOKS_FILTER_BACKTEST_MAX_STEPS = 5000
@@ -209,7 +209,7 @@ def test_a_stopped_backtest_says_so_on_the_api_and_in_the_console(settings, api)
     from django.template.loader import render_to_string
     from django.utils.html import escape
 
-    from hooks.filter_backtest import backtest
+    from hooks.eventhooks.backtest import backtest
 
     result = backtest(event_type="group.user_membership.add", expression=TWO_LEVELS)
     section = SimpleNamespace(

@@ -11,13 +11,13 @@ import time
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from hooks.delivery.sweeper import delivery_sweep
+from hooks.eventhooks.services import SYSTEM, hook_create
+from hooks.eventhooks.validation import HookSpec
+from hooks.eventhooks.verification import hook_verify
 from hooks.models import Delivery, EventHook
-from hooks.publishing import event_publish
-from hooks.receiver import Receiver
-from hooks.services import SYSTEM, hook_create
-from hooks.sweeper import delivery_sweep
-from hooks.validation import HookSpec
-from hooks.verification import hook_verify
+from hooks.receiver.receiver import Receiver
+from hooks.systemlog.publishing import event_publish
 from tests.cluster import running_cluster, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -200,7 +200,7 @@ def test_a_nul_byte_answer_through_the_cluster_ends_succeeded_and_sanitized(clus
 
 def test_a_deactivated_hook_gets_no_retry_through_the_cluster_until_reactivated(cluster, receiver):
     """Issue #10 item 3, on a real qcluster."""
-    from hooks.services import hook_activate, hook_deactivate
+    from hooks.eventhooks.services import hook_activate, hook_deactivate
 
     hook, _ = make_hook(receiver)
     receiver.set_behaviour(status=500)

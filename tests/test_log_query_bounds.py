@@ -8,8 +8,8 @@ import pytest
 from django.db.models import Q
 
 from hooks import selectors
-from hooks.log_query import compile_filter
-from hooks.publishing import event_publish
+from hooks.systemlog.publishing import event_publish
+from hooks.systemlog.query import compile_filter
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def next_link(response) -> str | None:
 @pytest.fixture
 def examined(monkeypatch):
     """How many rows each System Log request examined."""
-    from hooks import log_scan
+    from hooks.systemlog import scan as log_scan
 
     counts: list[int] = []
     real_scan_page = log_scan.scan_page

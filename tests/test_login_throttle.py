@@ -119,7 +119,7 @@ def test_the_limits_and_the_window_are_settings(boss, settings):
 
 
 def test_the_throttle_ends_with_its_window(boss, monkeypatch):
-    from hooks import login_throttle
+    from hooks.access import login_throttle
 
     now = [1_800_000_000.0]
     monkeypatch.setattr(login_throttle, "now", lambda: now[0])

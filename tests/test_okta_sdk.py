@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from hooks.tokens import token_create
+from hooks.access.tokens import token_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

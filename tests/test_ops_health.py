@@ -15,9 +15,9 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django_q.signals import post_spawn, pre_execute
 
-from hooks import heartbeat, observability
 from hooks.models import Delivery, DeliveryAttempt, EventHook, Heartbeat
-from hooks.observability import LogContextFilter
+from hooks.ops import heartbeat, observability
+from hooks.ops.observability import LogContextFilter
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +218,9 @@ def test_hooks_status_json():
 
 # --- log lines ----------------------------------------------------------------------------
 def test_the_filter_fills_context_fields_from_the_running_task():
-    record = logging.LogRecord("hooks.filtering", logging.WARNING, __file__, 1, "x", (), None)
+    record = logging.LogRecord(
+        "hooks.delivery.matching", logging.WARNING, __file__, 1, "x", (), None
+    )
     observability.bind_task({"func": "hooks.tasks.deliver_hook", "args": ["whoABC"]})
     try:
         assert LogContextFilter().filter(record)
@@ -226,7 +228,9 @@ def test_the_filter_fills_context_fields_from_the_running_task():
         observability.task_finished({"func": "hooks.tasks.deliver_hook", "success": True})
     assert (record.hook_id, record.delivery_id, record.attempt) == ("whoABC", "-", "-")
     observability.bind_task({"func": "hooks.tasks.retry_delivery", "args": [42]})
-    retry = logging.LogRecord("hooks.health", logging.INFO, __file__, 1, "z", (), None)
+    retry = logging.LogRecord(
+        "hooks.delivery.hook_health", logging.INFO, __file__, 1, "z", (), None
+    )
     LogContextFilter().filter(retry)
     observability.task_finished({"func": "hooks.tasks.retry_delivery", "success": True})
     assert (retry.delivery_pk, retry.hook_id) == (42, "-")
@@ -245,7 +249,7 @@ def test_failed_attempts_and_verifications_log_hook_delivery_and_attempt(
     hook_id = api.post("/api/v1/eventHooks", hook_body, format="json").json()["id"]
     assert api.post(f"/api/v1/eventHooks/{hook_id}/lifecycle/verify").status_code == 400
     verification = Delivery.objects.get(kind="VERIFICATION")
-    lines = [r for r in caplog.records if r.name == "hooks.observability"]
+    lines = [r for r in caplog.records if r.name == "hooks.ops.observability"]
     assert [r.attempt for r in lines] == [1, 2, 2]
     assert all(r.hook_id == hook_id and r.delivery_id == str(verification.event_id) for r in lines)
     assert f"hook {hook_id} verification {verification.event_id} attempt 1 failed" in (
@@ -259,7 +263,7 @@ def test_failed_attempts_and_verifications_log_hook_delivery_and_attempt(
     receiver.set_behaviour(verification="echo")
     assert api.post(f"/api/v1/eventHooks/{hook_id}/lifecycle/verify").status_code == 200
     receiver.set_behaviour(status=503)
-    from hooks.publishing import event_publish
+    from hooks.systemlog.publishing import event_publish
 
     event_publish(events=[{"eventType": "user.lifecycle.create"}])
     delivery = Delivery.objects.get(kind="EVENTS")
@@ -279,8 +283,8 @@ def test_a_retry_that_exhausts_the_schedule_logs_one_warning(
     hook_id = api.post("/api/v1/eventHooks", hook_body, format="json").json()["id"]
     assert api.post(f"/api/v1/eventHooks/{hook_id}/lifecycle/verify").status_code == 200
     receiver.set_behaviour(status=500)
-    from hooks.dispatch import enqueue
-    from hooks.publishing import event_publish
+    from hooks.delivery.dispatch import enqueue
+    from hooks.systemlog.publishing import event_publish
 
     event_publish(events=[{"eventType": "user.lifecycle.create"}])
     delivery = Delivery.objects.get(kind="EVENTS")
@@ -291,7 +295,7 @@ def test_a_retry_that_exhausts_the_schedule_logs_one_warning(
     delivery.refresh_from_db()
     assert delivery.status == "FAILED" and delivery.attempt_count == 3
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert warning.name == "hooks.observability"
+    assert warning.name == "hooks.ops.observability"
     assert warning.getMessage() == (
         f"hook {hook_id} delivery {delivery.event_id} FAILED after 3 attempts: HTTP 500"
     )

@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from hooks import metrics
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, Match
+from hooks.ops import metrics
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_q.models import Schedule, Task
 
-from hooks import retention, tasks
+from hooks import tasks
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, Match
-from hooks.retention import Cutoffs, purge
+from hooks.ops import retention
+from hooks.ops.retention import Cutoffs, purge
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 
 from hooks.catalog import sample_log_event
 from hooks.catalog.realistic import SYSTEM_PRINCIPAL, stable_id
-from hooks.log_events import SYSTEM_ACTOR, user_external_id
 from hooks.models import Event
+from hooks.systemlog.events import SYSTEM_ACTOR, user_external_id
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,9 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 
-from hooks import signing, transport
 from hooks.management.commands.hooks_receiver import Command
-from hooks.receiver import Receiver
+from hooks.outbound import signing, transport
+from hooks.receiver.receiver import Receiver
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -25,14 +25,15 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, close_old_connections, connection
 
-from hooks import heartbeat, transport_errors
+from hooks.delivery.sweeper import delivery_sweep
+from hooks.eventhooks.services import SYSTEM, hook_create
+from hooks.eventhooks.validation import HookSpec
+from hooks.eventhooks.verification import hook_verify
 from hooks.models import Delivery, Match
-from hooks.publishing import event_publish
-from hooks.receiver import Receiver
-from hooks.services import SYSTEM, hook_create
-from hooks.sweeper import delivery_sweep
-from hooks.validation import HookSpec
-from hooks.verification import hook_verify
+from hooks.ops import heartbeat
+from hooks.outbound import errors as transport_errors
+from hooks.receiver.receiver import Receiver
+from hooks.systemlog.publishing import event_publish
 from tests.cluster import Cluster, running_cluster, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from hooks import signing
+from hooks.outbound import signing
 
 BODY = b'{"eventType":"com.okta.event_hook","data":{"events":[{"uuid":"e1"}]}}'
 

@@ -7,7 +7,7 @@ import socket
 import pytest
 import urllib3
 
-from hooks import ssrf, transport
+from hooks.outbound import ssrf, transport
 
 PUBLIC_IP = "93.184.216.34"  # Only ever resolved in these tests, never connected to.
 FAKE_DNS = {

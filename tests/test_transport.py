@@ -1,4 +1,4 @@
-"""hooks.transport against a real Receiver on 127.0.0.1."""
+"""hooks.outbound.transport against a real Receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from hooks import transport, transport_errors
-from hooks.receiver import Receiver
+from hooks.outbound import errors as transport_errors
+from hooks.outbound import transport
+from hooks.receiver.receiver import Receiver
 from tests.trickling_server import TricklingServer
 
 FAKE_DNS = {"hooks.test": "127.0.0.1"}

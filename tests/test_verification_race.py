@@ -13,10 +13,10 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from hooks.eventhooks.services import SYSTEM
+from hooks.eventhooks.verification import VerificationFailed, hook_verify
 from hooks.models import Delivery, Event, EventHook
-from hooks.receiver import Receiver
-from hooks.services import SYSTEM
-from hooks.verification import VerificationFailed, hook_verify
+from hooks.receiver.receiver import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

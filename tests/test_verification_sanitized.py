@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from hooks.challenge import CHALLENGE_HEADER
+from hooks.eventhooks.challenge import CHALLENGE_HEADER
+from hooks.eventhooks.services import SYSTEM
+from hooks.eventhooks.verification import VerificationFailed, hook_verify
 from hooks.models import Delivery, Event, EventHook
-from hooks.services import SYSTEM
-from hooks.verification import VerificationFailed, hook_verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from hooks.eventhooks.services import Actor, hook_create
+from hooks.eventhooks.validation import HookSpec
 from hooks.models import Event, EventHook
-from hooks.publishing import event_publish
-from hooks.services import Actor, hook_create
-from hooks.validation import HookSpec
+from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db
 

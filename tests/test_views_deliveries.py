@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from hooks.eventhooks.services import Actor, hook_create
+from hooks.eventhooks.validation import HookSpec
 from hooks.models import Delivery, DeliveryAttempt, EventHook
-from hooks.payloads import encode, envelope
-from hooks.services import Actor, hook_create
-from hooks.validation import HookSpec
+from hooks.outbound.payloads import encode, envelope
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from hooks.charts import health_svg, hook_health
+from hooks.eventhooks.services import Actor, hook_create
+from hooks.eventhooks.validation import HookSpec
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook
-from hooks.services import Actor, hook_create
-from hooks.validation import HookSpec
+from hooks.views.charts import health_svg, hook_health
 
 pytestmark = pytest.mark.django_db
 

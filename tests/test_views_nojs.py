@@ -7,7 +7,7 @@ import re
 import pytest
 
 from hooks.models import Delivery, EventHook
-from hooks.publishing import event_publish
+from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from hooks.log_events import format_timestamp
+from hooks.access.tokens import token_create
+from hooks.eventhooks.services import Actor, hook_create
+from hooks.eventhooks.validation import HookSpec
 from hooks.models import (
     ApiToken,
     Delivery,
@@ -19,10 +21,8 @@ from hooks.models import (
     Match,
     UserIdentity,
 )
-from hooks.publishing import event_publish
-from hooks.services import Actor, hook_create
-from hooks.tokens import token_create
-from hooks.validation import HookSpec
+from hooks.systemlog.events import format_timestamp
+from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db
 

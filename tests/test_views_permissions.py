@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from hooks.eventhooks.services import Actor, hook_create
+from hooks.eventhooks.validation import HookSpec
 from hooks.models import Delivery, EventHook
-from hooks.services import Actor, hook_create
-from hooks.validation import HookSpec
 
 pytestmark = pytest.mark.django_db
 

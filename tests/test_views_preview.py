@@ -7,10 +7,10 @@ import json
 import pytest
 from django.urls import reverse
 
+from hooks.eventhooks.services import Actor, hook_create
+from hooks.eventhooks.validation import HookSpec
 from hooks.models import Delivery, EventHook
-from hooks.publishing import event_publish
-from hooks.services import Actor, hook_create
-from hooks.validation import HookSpec
+from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db
 

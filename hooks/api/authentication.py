@@ -6,7 +6,7 @@ import re
 
 from rest_framework import authentication, exceptions
 
-from hooks.tokens import token_authenticate
+from hooks.access.tokens import token_authenticate
 
 # okta 3.x sends "SSWS<token>" with no space; Go and terraform send the space.
 SSWS_HEADER = re.compile(r"^SSWS\s*(\S+)\s*$")

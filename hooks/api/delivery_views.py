@@ -12,12 +12,12 @@ from rest_framework.views import APIView
 from hooks.api.errors import not_found, validation_error
 from hooks.api.hook_views import get_hook_or_404
 from hooks.api.params import limit_param, time_param, time_value
-from hooks.delivery_log import log_state
-from hooks.log_events import format_timestamp
+from hooks.delivery.delivery_log import log_state
+from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
+from hooks.lib.org import org_url
 from hooks.models import Delivery
-from hooks.org import org_url
-from hooks.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page, with_log_state
+from hooks.systemlog.events import format_timestamp
 
 ANY = inline_serializer("Object", {"id": serializers.CharField(required=False)})
 MAX_REDELIVER = 10_000
@@ -28,7 +28,8 @@ def _ts(moment):
 
 
 def delivery_representation(delivery: Delivery, base: str) -> dict:
-    """One delivery; pass it through selectors.with_log_state first (hooks.delivery_log)."""
+    """One delivery; pass it through selectors.with_log_state first
+    (hooks.delivery.delivery_log)."""
     href = f"{base}/api/v1/eventHooks/{delivery.hook_id}/deliveries/{delivery.event_id}"
     state = log_state(delivery)
     return {

@@ -16,7 +16,7 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from hooks.ids import BASE62
+from hooks.lib.ids import BASE62
 
 logger = logging.getLogger(__name__)
 

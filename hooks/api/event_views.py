@@ -12,14 +12,14 @@ from rest_framework.views import APIView
 
 from hooks.api.errors import validation_error
 from hooks.api.params import limit_param, time_param
-from hooks.log_events import EventValidationError, refuse_console_only_types
-from hooks.log_query import LogQueryError, compile_filter, keyword_clause
-from hooks.log_scan import after as rows_after
-from hooks.log_scan import scan_page
+from hooks.lib.org import org_url
 from hooks.models import Event
-from hooks.org import org_url
-from hooks.publishing import event_publish
 from hooks.selectors import CursorError, decode_cursor, encode_cursor
+from hooks.systemlog.events import EventValidationError, refuse_console_only_types
+from hooks.systemlog.publishing import event_publish
+from hooks.systemlog.query import LogQueryError, compile_filter, keyword_clause
+from hooks.systemlog.scan import after as rows_after
+from hooks.systemlog.scan import scan_page
 
 DEFAULT_WINDOW = timedelta(days=7)
 MAX_LIMIT = 1000
@@ -111,7 +111,7 @@ class SystemLog(APIView):
                 raise validation_error("after", [f"after: {error}"]) from None
             rows = rows_after(rows, position, descending=descending)
         # At most HOOKS_LOG_SCAN_LIMIT rows are tested per request; a partial page's next
-        # link continues after the last row examined (hooks/log_scan.py).
+        # link continues after the last row examined (hooks/systemlog/scan.py).
         page = scan_page(rows, clauses, limit=limit, descending=descending)
         response = Response([row.data for row in page.items])
         links = [f'<{self._url(request, {})}>; rel="self"']

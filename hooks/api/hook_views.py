@@ -11,9 +11,7 @@ from rest_framework.views import APIView
 from hooks.api import schema
 from hooks.api.errors import not_found, validation_error
 from hooks.api.serializers import EventHookInputSerializer, hook_representation, parse_hook_body
-from hooks.models import EventHook
-from hooks.org import org_url
-from hooks.services import (
+from hooks.eventhooks.services import (
     Actor,
     HookIsActive,
     hook_activate,
@@ -23,7 +21,9 @@ from hooks.services import (
     hook_replace,
     hook_rotate_signing_secret,
 )
-from hooks.validation import HookValidationError
+from hooks.eventhooks.validation import HookValidationError
+from hooks.lib.org import org_url
+from hooks.models import EventHook
 
 
 def request_actor(request) -> Actor:
@@ -147,7 +147,7 @@ class EventHookVerify(APIView):
         'a 2xx JSON `{"verification": "<challenge>"}` within 3 s (one retry).',
     )
     def post(self, request, hook_id: str):
-        from hooks.verification import VerificationFailed, hook_verify
+        from hooks.eventhooks.verification import VerificationFailed, hook_verify
 
         hook = get_hook_or_404(hook_id)
         try:
@@ -174,7 +174,7 @@ class SigningSecretRotate(APIView):
         "(a second `v1,` signature) until `previousSecretExpiresAt`.",
     )
     def post(self, request, hook_id: str):
-        from hooks.log_events import format_timestamp
+        from hooks.systemlog.events import format_timestamp
 
         hook, secret = hook_rotate_signing_secret(
             hook=get_hook_or_404(hook_id), actor=request_actor(request)

@@ -9,7 +9,7 @@ import time
 from django.utils.http import http_date
 
 from hooks.api.errors import bad_request, body_too_large, error_response, translate_django_exception
-from hooks.ids import BASE62
+from hooks.lib.ids import BASE62
 
 logger = logging.getLogger(__name__)
 

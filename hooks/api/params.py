@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from hooks.api.errors import validation_error
-from hooks.log_events import TIMESTAMP_RULE, parse_timestamp
-from hooks.params import parse_whole_number
+from hooks.lib.params import parse_whole_number
+from hooks.systemlog.events import TIMESTAMP_RULE, parse_timestamp
 
 
 def limit_param(request, *, default: int, maximum: int) -> int:

@@ -10,7 +10,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.utils.json import strict_constant
 
 from hooks.api.errors import body_too_large
-from hooks.bounded_json import JSONTooDeep, loads_bounded
+from hooks.lib.bounded_json import JSONTooDeep, loads_bounded
 
 # NUL cannot be stored in PostgreSQL text or jsonb; refuse it up front on every engine.
 NUL = re.compile(rb"\x00|\\u0000", re.IGNORECASE)

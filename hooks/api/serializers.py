@@ -1,7 +1,7 @@
 """The EventHook object on the wire, exactly as Okta's API shapes it.
 
 Input: Okta's JSON is parsed into a `HookSpec` (validation of business rules
-lives in hooks.validation). Read-only fields that clients echo back (`id`,
+lives in hooks.eventhooks.validation). Read-only fields that clients echo back (`id`,
 `_links`, `verificationStatus`, `created`, ...) are ignored, never rejected.
 Output: keys in Okta's order, `.000Z` timestamps, `_links` per status, and
 never `authScheme.value`.
@@ -12,9 +12,9 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from hooks.api.errors import flatten_validation, validation_error
-from hooks.log_events import format_timestamp
+from hooks.eventhooks.validation import HookSpec
 from hooks.models import EventHook
-from hooks.validation import HookSpec
+from hooks.systemlog.events import format_timestamp
 
 
 class HeaderSerializer(serializers.Serializer):

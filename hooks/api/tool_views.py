@@ -10,11 +10,11 @@ from rest_framework.views import APIView
 from hooks.api.delivery_views import attempt_representation, delivery_representation
 from hooks.api.errors import validation_error
 from hooks.api.hook_views import get_hook_or_404
-from hooks.filter_backtest import MAX_EVENTS, backtest
+from hooks.eventhooks.backtest import MAX_EVENTS, backtest
+from hooks.eventhooks.preview import PreviewError, preview_build, preview_deliver
+from hooks.lib.org import org_url
+from hooks.lib.params import parse_whole_number
 from hooks.models import EventType
-from hooks.org import org_url
-from hooks.params import parse_whole_number
-from hooks.preview import PreviewError, preview_build, preview_deliver
 
 ANY = inline_serializer("AnyObject", {"id": serializers.CharField(required=False)})
 

@@ -28,7 +28,7 @@ def catalog_load() -> CatalogLoadResult:
     still name them) but lose hook eligibility.
     """
     from hooks.models import EventType
-    from hooks.publishing import forget_catalog_cache
+    from hooks.systemlog.publishing import forget_catalog_cache
 
     entries = {entry["name"]: entry for entry in load_catalog_entries()}
     with transaction.atomic():

@@ -24,7 +24,7 @@ __all__ = ["SYSTEM_PRINCIPAL", "display_name_for", "party", "realistic_log_event
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-# The system actor of the console's own events (hooks.log_events.SYSTEM_ACTOR, which
+# The system actor of the console's own events (hooks.systemlog.events.SYSTEM_ACTOR, which
 # needs Django; a test keeps the two equal).
 SYSTEM_PRINCIPAL: dict[str, Any] = {
     "id": "0oa00000000000000000",

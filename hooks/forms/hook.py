@@ -6,9 +6,9 @@ from itertools import zip_longest
 
 from django import forms
 
-from hooks.header_rules import MAX_NAME_LENGTH
+from hooks.eventhooks.validation import KEEP_SECRET, HookSpec
 from hooks.models import EventHook
-from hooks.validation import KEEP_SECRET, HookSpec
+from hooks.outbound.header_rules import MAX_NAME_LENGTH
 
 BLANK_HEADER_ROWS = 2  # what a browser without JavaScript gets to fill in at once
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from hooks.preview import PreviewError, parse_preview_body
+from hooks.eventhooks.preview import PreviewError, parse_preview_body
 
 
 class PreviewBodyForm(forms.Form):

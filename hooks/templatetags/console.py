@@ -7,14 +7,14 @@ import json
 from django import template
 from django.utils.safestring import SafeString
 
-from hooks.charts import health_svg
+from hooks.views.charts import health_svg
 
 register = template.Library()
 
 
 @register.simple_tag
 def health_chart(buckets, title: str = "Delivery health") -> SafeString:
-    """Inline SVG of a hook's last 24 hours (see hooks.charts)."""
+    """Inline SVG of a hook's last 24 hours (see hooks.views.charts)."""
     return health_svg(buckets, title=title)
 
 

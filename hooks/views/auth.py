@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_htmx.http import HttpResponseClientRedirect
 
-from hooks.services import Actor
+from hooks.eventhooks.services import Actor
 
 
 def superadmin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
-from hooks.encryption import decrypt, encrypt
-from hooks.log_events import parse_timestamp
+from hooks.lib.encryption import decrypt, encrypt
 from hooks.models import EventHook
+from hooks.systemlog.events import parse_timestamp
 
 _SECRET_KEY = "hooks.reveal"
 

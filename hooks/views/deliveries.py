@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hooks import selectors
-from hooks.delivery_log import log_state, summary
+from hooks.delivery.delivery_log import log_state, summary
+from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
 from hooks.forms import DeliveryFilterForm
-from hooks.log_events import format_timestamp
 from hooks.models import Delivery
-from hooks.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page
+from hooks.systemlog.events import format_timestamp
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, parse_moment, safe_next
 

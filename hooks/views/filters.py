@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from hooks.filter_backtest import backtest
+from hooks.eventhooks.backtest import backtest
+from hooks.eventhooks.services import hook_replace
+from hooks.eventhooks.validation import KEEP_SECRET, HookSpec, HookValidationError
 from hooks.forms import FilterSectionForm, filter_sections, silence_errors
 from hooks.forms.causes import split_cause
+from hooks.lib.params import parse_whole_number
 from hooks.models import EventHook
-from hooks.params import parse_whole_number
-from hooks.services import hook_replace
-from hooks.validation import KEEP_SECRET, HookSpec, HookValidationError
 from hooks.views.auth import console_actor, superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, is_setup
 

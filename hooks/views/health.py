@@ -15,8 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from hooks import metrics
-from hooks.observability import health_report
+from hooks.ops import metrics
+from hooks.ops.observability import health_report
 
 
 @never_cache

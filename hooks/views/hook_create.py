@@ -9,10 +9,10 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from hooks import selectors
+from hooks.eventhooks.services import hook_create
+from hooks.eventhooks.validation import HookValidationError
 from hooks.forms import HookDetailsForm, apply_causes, silence_errors
-from hooks.params import parse_whole_number
-from hooks.services import hook_create
-from hooks.validation import HookValidationError
+from hooks.lib.params import parse_whole_number
 from hooks.views.auth import console_actor, superadmin_required
 from hooks.views.common import STEPS, HtmxHttpRequest, flash_secret
 

@@ -10,13 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from hooks import selectors
-from hooks.charts import hook_health
+from hooks.eventhooks.services import hook_replace, hook_rotate_signing_secret
+from hooks.eventhooks.validation import HookValidationError
 from hooks.forms import HookDetailsForm, apply_causes
 from hooks.models import EventHook
 from hooks.selectors import CursorError
-from hooks.services import hook_replace, hook_rotate_signing_secret
-from hooks.validation import HookValidationError
 from hooks.views.auth import console_actor, superadmin_required
+from hooks.views.charts import hook_health
 from hooks.views.common import HtmxHttpRequest, flash_secret, get_hook, hook_page
 from hooks.views.hook_create import form_intent, render_details
 

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from hooks import selectors
+from hooks.eventhooks.services import HookIsActive, hook_activate, hook_deactivate, hook_delete
+from hooks.eventhooks.validation import HookValidationError
+from hooks.eventhooks.verification import VerificationFailed, hook_verify
 from hooks.models import EventHook
-from hooks.services import HookIsActive, hook_activate, hook_deactivate, hook_delete
-from hooks.validation import HookValidationError
-from hooks.verification import VerificationFailed, hook_verify
 from hooks.views.auth import console_actor, superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, safe_next
 

@@ -6,9 +6,9 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from hooks.eventhooks.preview import PreviewError, preview_build, preview_deliver, recent_events
 from hooks.forms import PreviewBodyForm
 from hooks.models import Delivery, EventHook, EventType
-from hooks.preview import PreviewError, preview_build, preview_deliver, recent_events
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page
 

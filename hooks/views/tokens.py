@@ -8,9 +8,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hooks.access.tokens import token_create, token_revoke
 from hooks.forms import TokenCreateForm
 from hooks.models import ApiToken
-from hooks.tokens import token_create, token_revoke
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, flash_secret, pop_secret
 

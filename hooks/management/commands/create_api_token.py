@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from hooks.tokens import token_create
+from hooks.access.tokens import token_create
 
 
 class Command(BaseCommand):

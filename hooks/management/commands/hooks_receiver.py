@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hooks import signing
-from hooks.receiver import ReceivedRequest, Receiver
+from hooks.outbound import signing
+from hooks.receiver.receiver import ReceivedRequest, Receiver
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hooks.observability import status_snapshot
+from hooks.ops.observability import status_snapshot
 
 
 def _seconds(value: float | None) -> str:

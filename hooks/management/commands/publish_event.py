@@ -15,12 +15,8 @@ from django.db.models import Q
 
 from hooks.catalog import get_catalog_entry
 from hooks.catalog.realistic import party, realistic_log_event
-from hooks.log_events import (
-    EventValidationError,
-    actor_for_user,
-    refuse_console_only_types,
-)
-from hooks.publishing import MAX_EVENTS_PER_PUBLISH, event_publish
+from hooks.systemlog.events import EventValidationError, actor_for_user, refuse_console_only_types
+from hooks.systemlog.publishing import MAX_EVENTS_PER_PUBLISH, event_publish
 
 
 def principal(text: str, default_type: str) -> dict:

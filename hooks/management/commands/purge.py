@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from hooks.retention import Cutoffs, purge
+from hooks.ops.retention import Cutoffs, purge
 from hooksite.env import parse_duration
 
 

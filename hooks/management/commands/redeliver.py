@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from hooks.log_events import parse_timestamp
+from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, ensure_deliverable
 from hooks.models import Delivery, EventHook
-from hooks.redelivery import HookNotDeliverable, deliveries_redeliver, ensure_deliverable
 from hooks.selectors import deliveries_matching
+from hooks.systemlog.events import parse_timestamp
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hooks.access.tokens import token_revoke
 from hooks.models import ApiToken
-from hooks.tokens import token_revoke
 
 
 class Command(BaseCommand):

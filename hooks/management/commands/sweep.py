@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from hooks.sweeper import delivery_sweep
+from hooks.delivery.sweeper import delivery_sweep
 
 
 class Command(BaseCommand):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hooks.eventhooks.services import SYSTEM
+from hooks.eventhooks.verification import VerificationFailed, hook_verify
 from hooks.models import EventHook
-from hooks.services import SYSTEM
-from hooks.verification import VerificationFailed, hook_verify
 
 
 class Command(BaseCommand):

@@ -1,0 +1,222 @@
+"""The delivery engine: claim queued matches into envelopes, send, record, retry.
+
+At least once: an attempt row is written before each request and completed
+after it; a SENDING delivery carries a lease, and the sweeper re-queues any
+whose lease ran out (its worker died). Claims are compare-and-set updates, so
+duplicate tasks are harmless.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hooks.delivery import claims, outcomes, retry_policy, stored_response
+from hooks.delivery import sql as prepared_sql
+from hooks.delivery.hook_health import record_failure, record_success
+from hooks.models import Delivery, DeliveryAttempt, EventHook
+from hooks.outbound import transport
+from hooks.outbound.endpoint import Endpoint
+
+# While a task sends, the hook is read again at most this often: a deactivation stops the
+# sending, and a rotated secret or a new URI takes effect, within about this long.
+STATE_CHECK_SECONDS = 0.5
+
+
+def _hook_is_backing_off(hook: EventHook) -> bool:
+    """True while a failing hook waits for a retry: new events then wait in the outbox,
+    so that a dead endpoint costs one request per retry step, not one per batch."""
+    return (
+        hook.failing_since is not None
+        and Delivery.objects.filter(
+            hook=hook, kind=Delivery.Kind.EVENTS, status=Delivery.Status.PENDING,
+            next_attempt_at__gt=timezone.now(),
+        ).exists()
+    )  # fmt: skip
+
+
+class _CurrentHook:
+    """A task's view of its hook and endpoint, read again at most every STATE_CHECK_SECONDS:
+    one mechanism for "stop once deactivated" and "follow a rotated secret or new URI"."""
+
+    def __init__(self, hook: EventHook):
+        self.endpoint, self.read_at = Endpoint.of(hook), time.monotonic()
+
+    @property
+    def hook(self) -> EventHook:
+        return self.endpoint.hook
+
+    def still_deliverable(self) -> bool:
+        """Re-read the hook when the last read is stale; False once it is gone or no
+        longer ACTIVE and VERIFIED."""
+        if time.monotonic() - self.read_at < STATE_CHECK_SECONDS:
+            return True
+        hook = prepared_sql.get_by_pk(EventHook, self.hook.pk)
+        if hook is None or not hook.is_deliverable:
+            return False
+        self.endpoint, self.read_at = Endpoint.of(hook), time.monotonic()
+        return True
+
+
+def deliver_hook(hook_id: str) -> int:
+    """Deliver everything queued for one hook, claim after claim; return deliveries sent.
+
+    Stops at the first failed delivery: its retry is scheduled, the rest of its claim
+    goes back to the outbox and waits there, so one failing endpoint never keeps a
+    worker busy for long.
+    """
+    hook = prepared_sql.get_by_pk(EventHook, hook_id)  # a prepared read: no ORM compile
+    if hook is None or not hook.is_deliverable or _hook_is_backing_off(hook):
+        return 0
+    current = _CurrentHook(hook)
+    sent = 0
+    while current.still_deliverable():
+        # The claim itself also takes nothing once the hook is deactivated or unverified.
+        group, more = claims.claim_deliveries(
+            current.endpoint, deliveries=settings.HOOKS_CLAIM_DELIVERIES
+        )
+        if not group:
+            return sent
+        delivered, healthy, released = _send_claimed(group, current)
+        sent += delivered
+        if not healthy or not (more or released):
+            # Matches committed after this claim have their own task (publishing
+            # enqueues one after every commit).
+            return sent
+    return sent
+
+
+def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> tuple[int, bool, bool]:
+    """Send a claim's deliveries in order; return how many were sent, whether the hook is
+    still healthy and whether unsent ones went back to the outbox. Successes are recorded
+    together, in one transaction after the last.
+
+    A failure ends the claim: what was sent is recorded, the rest is released back to
+    the outbox, and the failed delivery takes the usual path (Okta's immediate retry,
+    then the schedule). A claim also ends early once its hook is no longer ACTIVE and
+    VERIFIED, and when still sending after half its lease (a slow endpoint: the rest
+    gets another turn, after other hooks' tasks).
+    """
+    deadline = time.monotonic() + settings.HOOKS_LEASE_SECONDS / 2
+    done: list[tuple[claims.Claimed, transport.DeliveryResult]] = []
+    for index, item in enumerate(group):
+        if index and not current.still_deliverable():
+            return _end_early(done, group[index:], current.hook, another_turn=False)
+        if index and time.monotonic() > deadline:
+            return _end_early(done, group[index:], current.hook, another_turn=True)
+        endpoint = current.endpoint
+        result = send(url=endpoint.url, body=item.body, headers=item.headers)
+        if not result.ok:
+            outcomes.record_successes(done)
+            unsent = group[index + 1 :]
+            claims.release(unsent)
+            # Okta's immediate retry may succeed: then the hook goes on with what was given back.
+            succeeded = send_delivery(
+                item.delivery, hook=endpoint.hook, endpoint=endpoint, sent=(item.attempt, result)
+            )
+            return index + 1, succeeded, bool(unsent)
+        done.append((item, result))
+    outcomes.record_successes(done)
+    record_success(current.hook)
+    return len(group), True, False
+
+
+def _end_early(done: list, unsent: list[claims.Claimed], hook: EventHook, *,
+               another_turn: bool) -> tuple[int, bool, bool]:  # fmt: skip
+    """Record what a claim sent and give the rest back to the outbox."""
+    outcomes.record_successes(done)
+    claims.release(unsent)
+    if done:
+        record_success(hook)
+    if another_turn:
+        from hooks.delivery.dispatch import enqueue_hook_deliveries
+
+        enqueue_hook_deliveries([hook.id])
+    return len(done), False, True
+
+
+def retry_delivery(delivery_id: int) -> bool:
+    """Send a PENDING delivery whose retry is due (claimed with compare-and-set) and whose
+    hook is ACTIVE and VERIFIED."""
+    now = timezone.now()
+    # Only while the hook is ACTIVE and VERIFIED: a deactivated or unverified hook's retries
+    # and redeliveries wait PENDING (still due) until it is again; the sweeper then sends them.
+    claimed = Delivery.objects.filter(
+        pk=delivery_id,
+        status=Delivery.Status.PENDING,
+        next_attempt_at__lte=now,
+        hook__status=EventHook.Status.ACTIVE,
+        hook__verification_status=EventHook.Verification.VERIFIED,
+    ).update(status=Delivery.Status.SENDING, lease_expires_at=claims.lease(), next_attempt_at=None)
+    if not claimed:
+        return False
+    delivery = Delivery.objects.select_related("hook").get(pk=delivery_id)
+    succeeded = send_delivery(delivery, hook=delivery.hook)
+    if succeeded:
+        # The hook recovered: flush whatever queued up while it was failing.
+        from hooks.delivery.dispatch import enqueue_hook_deliveries
+
+        enqueue_hook_deliveries([delivery.hook_id])
+    return succeeded
+
+
+def send_delivery(
+    delivery: Delivery,
+    *,
+    hook: EventHook,
+    endpoint: Endpoint | None = None,
+    sent: tuple[DeliveryAttempt, transport.DeliveryResult] | None = None,
+) -> bool:
+    """Attempt a SENDING delivery (with Okta's immediate first retry); return success.
+
+    `sent` is an attempt already made (its started row, result) still to be recorded.
+    Each attempt row is written before its request and completed after it
+    (hooks.delivery.outcomes), with the delivery's next state.
+    """
+    endpoint = endpoint or Endpoint.of(hook)
+    while True:
+        row, result = sent if sent is not None else _new_attempt(delivery, endpoint)
+        sent = None
+        decision = retry_policy.decide(result, attempts_made=delivery.attempt_count)
+        outcomes.record_attempt(delivery, row, result, decision)
+        if decision.succeeded:
+            if delivery.kind == Delivery.Kind.EVENTS:
+                record_success(hook)
+            return True
+        if outcomes.next_status(delivery, decision) == Delivery.Status.SENDING:
+            continue  # Okta's single immediate retry
+        exhausted = decision.final or delivery.kind != Delivery.Kind.EVENTS
+        record_failure(hook, delivery=delivery, result=result, exhausted=exhausted,
+                       gone=decision.gone)  # fmt: skip
+        return False
+
+
+def send(*, url: str, body: bytes, headers: dict[str, str]) -> transport.DeliveryResult:
+    """transport.send(), its answer made safe to store, log and audit: a receiver's NUL
+    byte or megabytes of headers must never reach the database (hooks.delivery.stored_response)."""
+    return stored_response.stored_result(transport.send(url=url, body=body, headers=headers))
+
+
+def _new_attempt(
+    delivery: Delivery, endpoint: Endpoint
+) -> tuple[DeliveryAttempt, transport.DeliveryResult]:
+    """Write a started attempt row (and the delivery's count and lease), then send."""
+    body = delivery.body.encode()
+    headers = endpoint.request_headers(delivery, body)
+    delivery.attempt_count += 1
+    row = DeliveryAttempt(
+        delivery=delivery,
+        number=delivery.attempt_count,
+        started_at=timezone.now(),
+        request_headers=endpoint.stored_headers(headers),
+    )
+    values = [prepared_sql.insert_values(row)]
+    count = prepared_sql.update(Delivery, delivery.pk, attempt_count=delivery.attempt_count,
+                                lease_expires_at=claims.lease())  # fmt: skip
+    with transaction.atomic():  # prepared first: the write lock is held for two statements
+        prepared_sql.insert_many([row], values, key="delivery")
+        prepared_sql.execute(count)
+    return row, send(url=endpoint.url, body=body, headers=headers)

@@ -1,0 +1,56 @@
+"""What every request to one hook carries: its URL, headers, auth and signature.
+
+Worked out when a worker task starts and again every 0.5 s while it sends
+(hooks.delivery), not per request: the auth value and the signing secrets are
+encrypted at rest, and each read is a Fernet decryption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hooks.models import Delivery, EventHook
+from hooks.outbound import payloads, signing, transport
+from hooks.outbound.redaction import redact_headers
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    hook: EventHook
+    headers: dict[str, str]  # Okta's, then the hook's auth and custom headers
+    secrets: tuple[str, ...]  # the signing secrets in force (two during a rotation's grace)
+
+    @classmethod
+    def of(cls, hook: EventHook) -> Endpoint:
+        from hooks.eventhooks.services import hook_signing_secrets
+        from hooks.eventhooks.verification import endpoint_headers
+
+        headers = payloads.base_headers()
+        headers.update(endpoint_headers(hook))
+        return cls(
+            hook=hook,
+            headers=headers,
+            secrets=tuple(hook_signing_secrets(hook)),
+        )
+
+    @property
+    def url(self) -> str:
+        return self.hook.uri
+
+    def request_headers(self, delivery: Delivery, body: bytes) -> dict[str, str]:
+        """Every header of one request: the endpoint's, the signature of `body`, and those
+        the transport adds (Host, Content-Length, ...), so that what is stored is what is sent."""
+        headers = dict(self.headers)
+        headers.update(self._signature(delivery, body))
+        return transport.wire_headers("POST", url=self.url, headers=headers, body=body)
+
+    def stored_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        """`headers` (from request_headers) as the delivery log keeps them: secrets masked."""
+        return redact_headers(headers, hook=self.hook)
+
+    def _signature(self, delivery: Delivery, body: bytes) -> dict[str, str]:
+        if not self.secrets:
+            return {}
+        return signing.signature_headers(
+            secrets=list(self.secrets), msg_id=str(delivery.event_id), body=body
+        )

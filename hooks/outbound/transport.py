@@ -1,0 +1,387 @@
+"""The only outbound HTTP in the product: bounded, SSRF-guarded requests that never raise."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.client import HTTPException
+from typing import Any
+
+import urllib3
+from django.conf import settings
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import (
+    HTTPError,
+)
+
+from hooks.outbound import deadline as request_deadline
+from hooks.outbound import ssrf
+from hooks.outbound.errors import CLOSED, TIMED_OUT, describe_failure
+from hooks.outbound.header_rules import header_problem
+
+logger = logging.getLogger("hooks.outbound.transport")
+
+
+# After the excerpt, read at most this much more to leave a keep-alive connection reusable;
+# a longer body is cut off by closing the connection instead.
+_DRAIN_LIMIT = 16 * 1024
+_MAX_POOLS = 256
+# Framing and routing headers are owned by the transport: a caller's value would break
+# the message or send it to another virtual host than the one checked.
+_RESERVED_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
+# Methods for which urllib3 sends no `Content-Length: 0` when there is no body.
+_NO_BODY_METHODS = {"GET", "HEAD", "DELETE", "TRACE", "OPTIONS", "CONNECT"}
+
+_local = threading.local()
+_pools: OrderedDict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = OrderedDict()
+_pools_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What happened to one HTTP request: a response, or the reason there was none."""
+
+    status_code: int | None
+    response_headers: dict[str, str]
+    response_excerpt: str
+    duration_ms: float
+    error: str
+    retry_after: float | None
+    blocked: bool = False
+    # Every header handed to the connection, as it went on the wire (urllib3 adds none:
+    # see wire_headers); empty when the request was refused before anything was sent.
+    request_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Return True for a 2xx response."""
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def send(
+    *, url: str, body: bytes, headers: dict[str, str], timeout: float | None = None
+) -> DeliveryResult:
+    """POST `body` to `url`; return the outcome, never raising for network or HTTP failures."""
+    return _request("POST", url=url, body=body, headers=headers, timeout=timeout)
+
+
+def get(*, url: str, headers: dict[str, str], timeout: float | None = None) -> DeliveryResult:
+    """GET `url` under the same rules as send() (used by the verification challenge)."""
+    return _request("GET", url=url, body=None, headers=headers, timeout=timeout)
+
+
+def close_pools() -> None:
+    """Close every cached connection pool (tests, and processes that change CA settings)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.close()
+
+
+def _request(
+    method: str, *, url: str, body: bytes | None, headers: dict[str, str], timeout: float | None
+) -> DeliveryResult:
+    started = time.perf_counter()
+    try:
+        return _guarded_request(method, url, body, headers, timeout, started)
+    except Exception as exc:
+        # Callers (a worker mid-claim, a verify or preview request) must get an answer, not
+        # a crash: an unforeseen failure is one more failed attempt, logged for us to fix.
+        logger.exception("Outbound %s to %s failed unexpectedly", method, url)
+        elapsed = (time.perf_counter() - started) * 1000
+        error = f"Request failed: {type(exc).__name__}: {exc}"
+        return DeliveryResult(None, {}, "", elapsed, error, None)
+
+
+def _guarded_request(
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    timeout: float | None,
+    started: float,
+) -> DeliveryResult:
+    if timeout is None:
+        timeout = float(settings.HOOKS_DELIVERY_TIMEOUT)
+
+    def failure(error: str, *, blocked: bool = False, sent: dict | None = None) -> DeliveryResult:
+        elapsed = (time.perf_counter() - started) * 1000
+        return DeliveryResult(None, {}, "", elapsed, error, None, blocked, sent or {})
+
+    try:
+        # The name lookup is part of the exchange: it gets the whole deadline, no more.
+        destination = ssrf.resolve_destination(url, timeout=timeout)
+    except ssrf.UnresolvableHost as exc:
+        return failure(str(exc))
+    except ssrf.DestinationBlocked as exc:
+        return failure(str(exc), blocked=True)
+    bad_header = next(filter(None, (header_problem(k, v) for k, v in headers.items())), "")
+    if bad_header:
+        return failure(bad_header)
+
+    request_headers = wire_headers(method, url=url, headers=headers, body=body)
+    # The checked destination has the last word on the name presented (the same value
+    # whenever the URL parses the same way, which wire_headers' callers rely on).
+    request_headers["Host"] = destination.host_header
+    pool = _pool_for(destination)
+    deadline = started + timeout
+    timed_out = f"{TIMED_OUT} after {timeout:g} s"
+    # Socket timeouts bound each read; the guard bounds the whole exchange
+    # (hooks.outbound.deadline).
+    guard = request_deadline.arm(deadline)
+    _local.deadline = guard
+    try:
+        response, error = _open(method, pool, destination, body, request_headers, deadline)
+        if response is None:
+            error = timed_out if guard.finish() or error == TIMED_OUT else error
+            return failure(error, sent=request_headers)
+        excerpt, cut_short = _read_excerpt(response, deadline, guard)
+        if guard.finish():
+            # The watchdog shut the socket down: never hand this connection back for reuse.
+            response.close()
+        response.release_conn()
+        if cut_short:
+            return failure(timed_out, sent=request_headers)
+    finally:
+        guard.finish()
+        _local.deadline = None
+    response_headers = {name: response.headers[name] for name in response.headers}
+    return DeliveryResult(
+        status_code=response.status,
+        response_headers=response_headers,
+        response_excerpt=excerpt,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        error="",
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        request_headers=request_headers,
+    )
+
+
+def _open(
+    method: str,
+    pool: urllib3.HTTPConnectionPool,
+    destination: ssrf.Destination,
+    body: bytes | None,
+    headers: dict[str, str],
+    deadline: float,
+) -> tuple[urllib3.BaseHTTPResponse | None, str]:
+    """Send the request and read the response head; return (response, '') or (None, error)."""
+    attempt = 0
+    while True:
+        attempt += 1
+        _local.reused = False
+        try:
+            response = pool.urlopen(
+                method,
+                destination.path_and_query,
+                body=body,
+                headers=headers,
+                retries=False,
+                redirect=False,
+                assert_same_host=False,
+                timeout=urllib3.Timeout(total=max(deadline - time.perf_counter(), 0.001)),
+                preload_content=False,
+                release_conn=False,
+            )
+        except (HTTPError, HTTPException, OSError) as exc:
+            error = describe_failure(exc)
+            # A server may close an idle keep-alive connection just as it is reused; the
+            # request then usually never reached the application, so, like browsers, try
+            # once more (receivers de-duplicate on eventId for the rare double delivery).
+            stale = error == CLOSED and _local.reused and time.perf_counter() < deadline
+            if attempt == 1 and stale:
+                continue
+            return None, error
+        return response, ""
+
+
+def wire_headers(
+    method: str, *, url: str, headers: dict[str, str], body: bytes | None
+) -> dict[str, str]:
+    """Every header a request to `url` carries, in the order sent.
+
+    The caller's headers (less the framing and routing ones, which the transport owns),
+    then Host, User-Agent, Accept-Encoding and Content-Length as urllib3 and http.client
+    would add them. The request goes out with exactly this set (they add nothing once
+    these are present), so a caller can store it before sending: the delivery log shows
+    what the receiver got, not a subset. Calling it again on its own result changes
+    nothing.
+    """
+    host = _host_header(url)
+    result = {"Host": host} if host else {}
+    result.update((k, v) for k, v in headers.items() if k.lower() not in _RESERVED_HEADERS)
+    names = {k.lower() for k in result}
+    if "user-agent" not in names:
+        result["User-Agent"] = settings.HOOKS_USER_AGENT
+    if "accept-encoding" not in names:
+        result["Accept-Encoding"] = "identity"  # http.client's default: no compression
+    if body is not None:
+        result["Content-Length"] = str(len(body))
+    elif method.upper() not in _NO_BODY_METHODS:
+        result["Content-Length"] = "0"
+    return result
+
+
+def _host_header(url: str) -> str:
+    """The Host header the SSRF guard will present for `url` ('' when it refuses the URL),
+    parsed with the guard's own rules but without resolving the name."""
+    try:
+        parts = ssrf._split(url)
+        scheme = parts.scheme.lower()
+        hostname, port = ssrf._hostname(parts), ssrf._port(parts, scheme)
+    except (ssrf.DestinationBlocked, ValueError):
+        return ""
+    return ssrf.Destination(scheme, hostname, port, ip="", path_and_query="").host_header
+
+
+def _pool_for(destination: ssrf.Destination) -> urllib3.HTTPConnectionPool:
+    """Return the keep-alive pool for this (scheme, ip, port, hostname), creating it once."""
+    key = (destination.scheme, destination.ip, destination.port, destination.hostname)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is not None:
+            _pools.move_to_end(key)
+            return pool
+        common = {"maxsize": 10, "block": False, "retries": False}
+        pool: urllib3.HTTPConnectionPool
+        if destination.scheme == "https":
+            pool = urllib3.HTTPSConnectionPool(
+                destination.ip,
+                destination.port,
+                server_hostname=destination.hostname,
+                assert_hostname=destination.hostname,
+                cert_reqs="CERT_REQUIRED",
+                ca_certs=_ca_bundle(),
+                **common,
+            )
+            pool.ConnectionCls = _TrackedHTTPSConnection
+        else:
+            pool = urllib3.HTTPConnectionPool(destination.ip, destination.port, **common)
+            pool.ConnectionCls = _TrackedHTTPConnection
+        _pools[key] = pool
+        if len(_pools) > _MAX_POOLS:
+            _pools.popitem(last=False)[1].close()
+        return pool
+
+
+class _ReuseTracking:
+    """Record, per thread, whether a request goes out on a socket that served one before."""
+
+    _sent_on_socket = 0
+
+    def connect(self) -> None:
+        _attach_to_deadline(self)
+        super().connect()  # type: ignore[misc]
+        self._sent_on_socket = 0
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _attach_to_deadline(self)
+        # http:// sockets open lazily inside request(); an open one here that already
+        # carried a request is a reused keep-alive connection.
+        _local.reused = getattr(self, "sock", None) is not None and self._sent_on_socket > 0
+        try:
+            super().request(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            # Counted after the fact: a lazy connect() inside request() resets the count.
+            self._sent_on_socket += 1
+
+
+def _attach_to_deadline(connection: HTTPConnection) -> None:
+    """Let this thread's request deadline cut the socket this connection is about to use."""
+    guard = getattr(_local, "deadline", None)
+    if guard is not None:
+        guard.attach(connection)
+
+
+class _TrackedHTTPConnection(_ReuseTracking, HTTPConnection):
+    pass
+
+
+class _TrackedHTTPSConnection(_ReuseTracking, HTTPSConnection):
+    pass
+
+
+def _ca_bundle() -> str | None:
+    """Return certifi's CA bundle when installed (as requests does), else the system store."""
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - certifi ships with requests
+        return None
+    return certifi.where()
+
+
+def _read_excerpt(
+    response: urllib3.BaseHTTPResponse, deadline: float, guard: request_deadline.RequestDeadline
+) -> tuple[str, bool]:
+    """Read at most the excerpt limit (+ a small drain); return (excerpt, cut by the deadline).
+
+    The caller releases the connection. Only the excerpt counts against the deadline: the
+    drain merely saves the connection for reuse, so running out of time there closes it.
+    """
+    limit = int(settings.HOOKS_RESPONSE_EXCERPT_BYTES)
+    data = b""
+    try:
+        _shrink_read_timeout(response, deadline)
+        data = response.read(limit) if limit > 0 else b""
+    except (HTTPError, HTTPException, OSError) as exc:
+        if describe_failure(exc) == TIMED_OUT:
+            response.close()
+            return "", True
+        # Otherwise the status line arrived; a body cut short only shortens the excerpt.
+    if guard.expired:
+        response.close()
+        return "", True
+    try:
+        if not response.closed:
+            _shrink_read_timeout(response, deadline)
+            response.read(_DRAIN_LIMIT)
+    except (HTTPError, HTTPException, OSError):
+        pass
+    if not response.closed:
+        # Unread data would corrupt the next request on this connection: drop it instead.
+        response.close()
+    return data.decode("utf-8", errors="replace"), False
+
+
+def _shrink_read_timeout(response: urllib3.BaseHTTPResponse, deadline: float) -> None:
+    """Make body reads respect the overall deadline, not a fresh per-read timeout."""
+    connection = getattr(response, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            raise TimeoutError("deadline passed")
+        sock.settimeout(remaining)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Return seconds from a Retry-After value (delta-seconds or HTTP-date), else None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+def _reset_after_fork() -> None:
+    """Give a forked worker its own pools: sharing the parent's sockets would mix responses."""
+    global _pools_lock
+    _pools_lock = threading.Lock()
+    _pools.clear()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
