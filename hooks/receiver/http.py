@@ -103,7 +103,10 @@ def read_body(handler: ReceiverHandler) -> bytes:
         raise BadBody(400)
     if length > MAX_BODY_BYTES:
         raise BadBody(413)
-    return handler.rfile.read(length) if length else b""
+    body = handler.rfile.read(length) if length else b""
+    if len(body) != length:  # the client hung up mid-body (e.g. a sender killed mid-request)
+        raise BadBody(400)
+    return body
 
 
 # RFC 9112 chunk-size: hex digits only (int(x, 16) would also take "-1", "0x1f", "+1",
