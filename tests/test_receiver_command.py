@@ -296,11 +296,13 @@ def test_a_body_shorter_than_its_content_length_is_a_400_and_not_recorded():
         "POST /hook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
     )
-    with Receiver() as receiver:
-        with socket.create_connection(("127.0.0.1", receiver.port), timeout=3) as conn:
-            conn.sendall(head.format(port=receiver.port).encode() + b'{"data": {"ev')
-            conn.shutdown(socket.SHUT_WR)
-            status_line = conn.makefile("rb").readline()
+    with (
+        Receiver() as receiver,
+        socket.create_connection(("127.0.0.1", receiver.port), timeout=3) as conn,
+    ):
+        conn.sendall(head.format(port=receiver.port).encode() + b'{"data": {"ev')
+        conn.shutdown(socket.SHUT_WR)
+        status_line = conn.makefile("rb").readline()
 
     assert status_line.startswith(b"HTTP/1.1 400 "), status_line
     assert receiver.requests == []
