@@ -10,8 +10,8 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from hooks.catalog import AUDIT_EVENT_TYPES, CATEGORIES
+from hooks.lib.timestamps import parse_timestamp
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType
-from hooks.systemlog.events import parse_timestamp
 
 MAX_PAGE = 200
 

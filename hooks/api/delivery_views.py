@@ -15,9 +15,9 @@ from hooks.api.params import limit_param, time_param, time_value
 from hooks.delivery.delivery_log import log_state
 from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
 from hooks.lib.org import org_url
+from hooks.lib.timestamps import format_timestamp
 from hooks.models import Delivery
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page, with_log_state
-from hooks.systemlog.events import format_timestamp
 
 ANY = inline_serializer("Object", {"id": serializers.CharField(required=False)})
 MAX_REDELIVER = 10_000

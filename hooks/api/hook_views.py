@@ -174,7 +174,7 @@ class SigningSecretRotate(APIView):
         "(a second `v1,` signature) until `previousSecretExpiresAt`.",
     )
     def post(self, request, hook_id: str):
-        from hooks.systemlog.events import format_timestamp
+        from hooks.lib.timestamps import format_timestamp
 
         hook, secret = hook_rotate_signing_secret(
             hook=get_hook_or_404(hook_id), actor=request_actor(request)

@@ -13,8 +13,8 @@ from rest_framework import serializers
 
 from hooks.api.errors import flatten_validation, validation_error
 from hooks.eventhooks.validation import HookSpec
+from hooks.lib.timestamps import format_timestamp
 from hooks.models import EventHook
-from hooks.systemlog.events import format_timestamp
 
 
 class HeaderSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from hooks.lib.org import org_url
-from hooks.systemlog.events import format_timestamp
+from hooks.lib.timestamps import format_timestamp
 
 
 def envelope(

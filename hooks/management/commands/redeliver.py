@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, ensure_deliverable
+from hooks.lib.timestamps import parse_timestamp
 from hooks.models import Delivery, EventHook
 from hooks.selectors import deliveries_matching
-from hooks.systemlog.events import parse_timestamp
 
 
 class Command(BaseCommand):
