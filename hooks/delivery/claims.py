@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hooks.delivery import sql as prepared_sql
+from hooks.lib import sql as prepared_sql
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Match
 from hooks.outbound import payloads
 from hooks.outbound.endpoint import Endpoint

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hooks.delivery import retry_policy
-from hooks.delivery import sql as prepared_sql
+from hooks.lib import sql as prepared_sql
 from hooks.models import Delivery, DeliveryAttempt
 from hooks.outbound import transport
 

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from hooks.delivery import claims, outcomes, retry_policy, stored_response
-from hooks.delivery import sql as prepared_sql
 from hooks.delivery.hook_health import record_failure, record_success
+from hooks.lib import sql as prepared_sql
 from hooks.models import Delivery, DeliveryAttempt, EventHook
 from hooks.outbound import transport
 from hooks.outbound.endpoint import Endpoint

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
-from hooks.delivery.sql import insert_many, insert_sql
+from hooks.lib.sql import insert_many, insert_sql
 from hooks.lib.timestamps import format_timestamp, parse_timestamp
 from hooks.models import Event, EventHook, EventType, Match
 from hooks.systemlog.events import EventValidationError, normalize_log_event, target_for_hook
