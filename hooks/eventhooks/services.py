@@ -180,12 +180,3 @@ def hook_rotate_signing_secret(*, hook: EventHook, actor: Actor) -> tuple[EventH
         hook.refresh_from_db()
         _audit("event_hook.updated", hook, actor, debug_data={"change": "signingSecret.rotate"})
     return hook, secret
-
-
-def hook_signing_secrets(hook: EventHook) -> list[str]:
-    """Return the secrets that sign deliveries now: the current one, plus the old one in grace."""
-    secrets = [hook.signing_secret]
-    expires = hook.previous_signing_secret_expires_at
-    if hook.previous_signing_secret_encrypted and expires and expires > timezone.now():
-        secrets.append(encryption.decrypt(hook.previous_signing_secret_encrypted))
-    return [s for s in secrets if s]

@@ -22,6 +22,7 @@ from django.utils import timezone
 from hooks.delivery.dispatch import enqueue
 from hooks.delivery.stored_response import clean_text, stored_result
 from hooks.models import Delivery, DeliveryAttempt, EventHook
+from hooks.outbound.endpoint import endpoint_headers
 from hooks.outbound.redaction import redact_headers
 
 # Two tries of 3 s plus queueing: generous, so a busy cluster still answers.
@@ -35,16 +36,6 @@ class VerificationFailed(Exception):
     def __init__(self, cause: str):
         super().__init__(cause)
         self.cause = cause
-
-
-def endpoint_headers(hook: EventHook) -> dict[str, str]:
-    """The hook's own headers sent with every request: auth header, then custom headers."""
-    headers = {}
-    if hook.auth_key and hook.auth_value:
-        headers[hook.auth_key] = hook.auth_value
-    for header in hook.headers:
-        headers[header["key"]] = header["value"]
-    return headers
 
 
 def channel_fingerprint(hook: EventHook) -> str:
