@@ -21,6 +21,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from hooks.systemlog.events import actor_for_user, target_for_user
+from hooks.systemlog.publishing import event_publish
 
 logger = logging.getLogger(__name__)
 current_request: contextvars.ContextVar = contextvars.ContextVar("hooks_request", default=None)
@@ -79,8 +80,6 @@ def publish_auth_event(event_type: str, *, targets: list[dict], actor_user=None,
     The actor is `actor` when given, else the signed-in user, else `actor_user`."""
     if not getattr(settings, "HOOKS_AUTH_EVENTS", True):
         return
-    from hooks.systemlog.publishing import event_publish
-
     request = current_request.get()
     event = {
         "eventType": event_type,
