@@ -1,6 +1,6 @@
 """The periodic sweeper: re-queues work whose worker died, whose retry is due, or whose
-task was lost, and forgets API rate counters of past minutes. Run every minute by a
-django-q2 schedule (and by `manage.py sweep`)."""
+task was lost. Run every minute by a django-q2 schedule (hooks.tasks.sweep, which also
+forgets API rate counters of past minutes) and by `manage.py sweep`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hooks.api.throttling import forget_old_counters
 from hooks.delivery import retry_policy
 from hooks.delivery.dispatch import enqueue, enqueue_hook_deliveries
 from hooks.delivery.hook_health import record_failure
@@ -81,7 +80,6 @@ def delivery_sweep() -> SweepResult:
         .distinct()
     )
     enqueue_hook_deliveries(stale_hooks)
-    forget_old_counters()
     if expired or due or stale_hooks:
         logger.info(
             "sweep: %d expired leases, %d due retries, %d hooks with waiting events",
