@@ -12,6 +12,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from hooks.catalog import AUDIT_EVENT_TYPES, CATEGORIES
 from hooks.lib.timestamps import parse_timestamp
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType
+from hooks.systemlog import scan as log_scan
+from hooks.systemlog.query import Clause, text_contains
 
 MAX_PAGE = 200
 
@@ -217,10 +219,6 @@ def log_page(
     hooks/systemlog/scan.py (at most HOOKS_LOG_SCAN_LIMIT rows a page), whose partial pages
     carry a cursor that continues after the last row examined.
     """
-    from hooks.systemlog.query import Clause, text_contains
-    from hooks.systemlog.scan import after as rows_after
-    from hooks.systemlog.scan import scan_page
-
     rows = Event.objects.all()
     predicates = []
     if event_type:
@@ -235,8 +233,8 @@ def log_page(
     if until:
         rows = rows.filter(published__lt=until)
     if after:
-        rows = rows_after(rows, decode_cursor(after), descending=True)
-    page = scan_page(rows, predicates, limit=max(1, min(limit, MAX_PAGE)), descending=True)
+        rows = log_scan.after(rows, decode_cursor(after), descending=True)
+    page = log_scan.scan_page(rows, predicates, limit=max(1, min(limit, MAX_PAGE)), descending=True)
     cursor = encode_cursor(*page.next_position) if page.next_position else None
     return Page(items=page.items, next_cursor=cursor, partial=page.partial)
 

@@ -22,7 +22,9 @@ from hooks.eventhooks.services import (
     hook_rotate_signing_secret,
 )
 from hooks.eventhooks.validation import HookValidationError
+from hooks.eventhooks.verification import VerificationFailed, hook_verify
 from hooks.lib.org import org_url
+from hooks.lib.timestamps import format_timestamp
 from hooks.models import EventHook
 
 
@@ -147,8 +149,6 @@ class EventHookVerify(APIView):
         'a 2xx JSON `{"verification": "<challenge>"}` within 3 s (one retry).',
     )
     def post(self, request, hook_id: str):
-        from hooks.eventhooks.verification import VerificationFailed, hook_verify
-
         hook = get_hook_or_404(hook_id)
         try:
             hook = hook_verify(hook=hook, actor=request_actor(request))
@@ -167,15 +167,13 @@ class SigningSecretRotate(APIView):
                 {
                     "signingSecret": serializers.CharField(),
                     "previousSecretExpiresAt": serializers.DateTimeField(),
-                },  # fmt: skip
+                },
             )
         },
         description="Returns a new Standard Webhooks secret; the old one keeps signing "
         "(a second `v1,` signature) until `previousSecretExpiresAt`.",
     )
     def post(self, request, hook_id: str):
-        from hooks.lib.timestamps import format_timestamp
-
         hook, secret = hook_rotate_signing_secret(
             hook=get_hook_or_404(hook_id), actor=request_actor(request)
         )

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hooks.delivery import claims, outcomes, retry_policy, stored_response
+from hooks.delivery.dispatch import enqueue_hook_deliveries
 from hooks.delivery.hook_health import record_failure, record_success
 from hooks.lib import sql as prepared_sql
 from hooks.models import Delivery, DeliveryAttempt, EventHook
@@ -132,8 +133,6 @@ def _end_early(done: list, unsent: list[claims.Claimed], hook: EventHook, *,
     if done:
         record_success(hook)
     if another_turn:
-        from hooks.delivery.dispatch import enqueue_hook_deliveries
-
         enqueue_hook_deliveries([hook.id])
     return len(done), False, True
 
@@ -157,8 +156,6 @@ def retry_delivery(delivery_id: int) -> bool:
     succeeded = send_delivery(delivery, hook=delivery.hook)
     if succeeded:
         # The hook recovered: flush whatever queued up while it was failing.
-        from hooks.delivery.dispatch import enqueue_hook_deliveries
-
         enqueue_hook_deliveries([delivery.hook_id])
     return succeeded
 

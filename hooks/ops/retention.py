@@ -20,6 +20,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from hooks.models import Delivery, DeliveryAttempt, Event, Match
+from hooks.ops.heartbeat import forget_old
 
 FINISHED = (Delivery.Status.SUCCEEDED, Delivery.Status.FAILED)
 # Ids per statement stay well under SQLite's 32,766 bound parameters.
@@ -306,8 +307,6 @@ def purge(
     max_seconds: float | None = None,
 ) -> PurgeResult:
     """Delete (or count, when dry) everything older than `cutoffs`, range by range."""
-    from hooks.ops.heartbeat import forget_old
-
     started = time.monotonic()
     job = _Purge(
         cutoffs,
