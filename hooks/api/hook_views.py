@@ -23,9 +23,9 @@ from hooks.eventhooks.services import (
 )
 from hooks.eventhooks.validation import HookValidationError
 from hooks.eventhooks.verification import VerificationFailed, hook_verify
-from hooks.lib.org import org_url
 from hooks.lib.timestamps import format_timestamp
 from hooks.models import EventHook
+from hooks.ops.org import org_url
 
 
 def request_actor(request) -> Actor:

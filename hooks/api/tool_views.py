@@ -12,9 +12,9 @@ from hooks.api.errors import validation_error
 from hooks.api.hook_views import get_hook_or_404
 from hooks.eventhooks.backtest import MAX_EVENTS, backtest
 from hooks.eventhooks.preview import PreviewError, preview_build, preview_deliver
-from hooks.lib.org import org_url
 from hooks.lib.params import parse_whole_number
 from hooks.models import EventType
+from hooks.ops.org import org_url
 
 ANY = inline_serializer("AnyObject", {"id": serializers.CharField(required=False)})
 

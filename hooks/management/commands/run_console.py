@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from hooks.lib.org import serve_as_org, served_url
+from hooks.ops.org import serve_as_org, served_url
 
 from ._orderly_cluster import kill_process_tree
 
