@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -63,8 +65,6 @@ class HookPreview(APIView):
             )
             body = built.body
             if data.get("body") is not None:
-                import json
-
                 edited = data["body"]
                 body = edited if isinstance(edited, str) else json.dumps(edited)
             result = {

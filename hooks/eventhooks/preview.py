@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from hooks.catalog import sample_log_event
@@ -63,8 +64,6 @@ def masked_headers(hook: EventHook) -> dict[str, str]:
 
 
 def _user_agent() -> str:
-    from django.conf import settings
-
     return settings.HOOKS_USER_AGENT
 
 

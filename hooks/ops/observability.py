@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django_q.brokers import get_broker
 
 from hooks.models import Delivery, EventHook
 from hooks.ops import heartbeat, metrics
@@ -69,8 +70,6 @@ def check_database() -> Check:
 @lru_cache(maxsize=1)
 def _broker():
     # One broker (and connection pool) per process, as hooks.delivery.dispatch does.
-    from django_q.brokers import get_broker
-
     return get_broker()
 
 

@@ -12,6 +12,7 @@ is tested row by row, at most HOOKS_LOG_SCAN_LIMIT rows a request (hooks/systeml
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -239,8 +240,6 @@ def compile_filter(text: str) -> Clause:
 
 def keyword_predicate(q: str) -> Predicate:
     """`q`: every space-separated term must appear somewhere in the event (case-insensitive)."""
-    import json
-
     terms = [term.lower() for term in q.split() if term]
 
     def has_every_term(event: dict) -> bool:
