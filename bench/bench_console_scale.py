@@ -32,7 +32,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import PYTHON, ROOT, machine_facts, percentile  # noqa: E402
+from common import PYTHON, ROOT, machine_facts, percentile
 
 warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed here
 

@@ -152,7 +152,7 @@ def realistic_log_event(
     ``actor`` and ``targets`` replace the made-up ones (actor type and one target per
     target type come from the catalog, as in the sample).
     """
-    rng = rng or random.Random()  # noqa: S311 - made-up test data, not secrets
+    rng = rng or random.Random()  # made-up test data, not secrets
     event = sample_log_event(name)
     # Copies: the caller may pass the same actor and targets for many events.
     event["actor"] = dict(actor) if actor else _made_up_party(event["actor"]["type"], rng)

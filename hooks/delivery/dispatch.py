@@ -47,7 +47,7 @@ def enqueue(func: str, *args, group: str | None = None) -> None:
                 async_task(func, *args, broker=_broker(), **options)
         else:
             async_task(func, *args, broker=_broker(), **options)
-    except Exception:  # noqa: BLE001 - the sweeper picks the work up later
+    except Exception:  # the sweeper picks the work up later
         logger.exception("could not enqueue %s%s; the sweeper will retry", func, args)
 
 

@@ -50,7 +50,7 @@ def record_attempt(
         with transaction.atomic():
             prepared_sql.execute(_completed(row, result))
             _move_on(delivery, status, result, decision)
-    except Exception as error:  # noqa: BLE001 - whatever it is, the delivery must not wedge
+    except Exception as error:  # whatever it is, the delivery must not wedge
         _record_minimal([(delivery, row, result)], status, decision, error)
     if not result.ok:
         _log_failed(delivery, row, result)
@@ -64,7 +64,7 @@ def record_successes(done: list) -> None:
         return
     try:
         _record_successes(done)
-    except Exception as error:  # noqa: BLE001 - whatever it is, the deliveries must not wedge
+    except Exception as error:  # whatever it is, the deliveries must not wedge
         items = [(item.delivery, item.attempt, result) for item, result in done]
         _record_minimal(items, Delivery.Status.SUCCEEDED, retry_policy.Decision(succeeded=True),
                         error)  # fmt: skip

@@ -91,7 +91,7 @@ class ReceiverHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:  # stdlib signature
         if self.server.receiver.log_requests:
             super().log_message(format, *args)
 

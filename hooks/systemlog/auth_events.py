@@ -92,7 +92,7 @@ def publish_auth_event(event_type: str, *, targets: list[dict], actor_user=None,
     }
     try:
         event_publish(events=[event])
-    except Exception:  # noqa: BLE001 - see the module docstring
+    except Exception:  # see the module docstring
         logger.exception("could not publish %s", event_type)
 
 

@@ -106,7 +106,7 @@ class OrderlySentinel(Sentinel):
                 if ack_id is not None:
                     self.broker.acknowledge(ack_id)  # the ORM broker's copy, now a duplicate
                 count += 1
-            except Exception:  # noqa: BLE001 - the sweeper re-queues deliveries anyway
+            except Exception:  # the sweeper re-queues deliveries anyway
                 logger.exception("could not hand task %s back to the broker", task.get("name"))
 
 

@@ -80,7 +80,7 @@ class Command(BaseCommand):
     def _ensure_superuser(self) -> None:
         """Create the super admin named by DJANGO_SUPERUSER_USERNAME/PASSWORD/EMAIL, once."""
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
-        User = get_user_model()  # noqa: N806
+        User = get_user_model()
         if username and not User.objects.filter(username=username).exists():
             if not os.environ.get("DJANGO_SUPERUSER_PASSWORD"):
                 self.stderr.write("DJANGO_SUPERUSER_PASSWORD is not set: no super admin created.")
