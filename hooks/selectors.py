@@ -156,10 +156,12 @@ def hook_list(sort: str) -> tuple[list[EventHook], dict[str, str]]:
     """Every hook in the chosen order, and {event type name: label} for their types: 2 queries."""
     hooks = list(
         EventHook.objects.order_by(*HOOK_SORTS.get(sort, HOOK_SORTS["status"])).defer(
-            "auth_value_encrypted", "signing_secret_encrypted",
-            "previous_signing_secret_encrypted", "filters",
+            "auth_value_encrypted",
+            "signing_secret_encrypted",
+            "previous_signing_secret_encrypted",
+            "filters",
         )
-    )  # fmt: skip
+    )
     names = {name for hook in hooks for name in hook.event_types}
     labels = dict(EventType.objects.filter(name__in=names).values_list("name", "label"))
     return hooks, labels
@@ -171,17 +173,21 @@ class CatalogGroup:
     types: list[EventType]
 
 
-def event_type_groups(*, q: str = "", keep: set[str] | frozenset = frozenset(),
-                      eligible_only: bool = True) -> list[CatalogGroup]:  # fmt: skip
+def event_type_groups(
+    *, q: str = "", keep: set[str] | frozenset = frozenset(), eligible_only: bool = True
+) -> list[CatalogGroup]:
     """The catalog grouped by category in the console's order; `q` narrows it, `keep` stays."""
     rows = EventType.objects.all()
     if eligible_only:
         rows = rows.filter(Q(hook_eligible=True) | Q(name__in=keep))
     if q:
         rows = rows.filter(
-            Q(name__icontains=q) | Q(label__icontains=q) | Q(description__icontains=q)
-            | Q(category__icontains=q) | Q(name__in=keep)
-        )  # fmt: skip
+            Q(name__icontains=q)
+            | Q(label__icontains=q)
+            | Q(description__icontains=q)
+            | Q(category__icontains=q)
+            | Q(name__in=keep)
+        )
     groups: dict[str, list[EventType]] = {}
     for row in rows.order_by("name"):
         groups.setdefault(row.category, []).append(row)

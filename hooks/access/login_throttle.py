@@ -58,12 +58,14 @@ def _seconds_left(key: str, limit: int, current: float) -> float:
 def throttled_for(username: str, address: str) -> tuple[str, float] | None:
     """("account" or "address", seconds left) when sign-in is refused, else None."""
     current = now()
-    account = _seconds_left(_username_key(username), settings.HOOKS_LOGIN_FAILURES_PER_USERNAME,
-                            current)  # fmt: skip
+    account = _seconds_left(
+        _username_key(username), settings.HOOKS_LOGIN_FAILURES_PER_USERNAME, current
+    )
     if account:
         return "account", account
-    by_address = _seconds_left(_address_key(address), settings.HOOKS_LOGIN_FAILURES_PER_ADDRESS,
-                               current)  # fmt: skip
+    by_address = _seconds_left(
+        _address_key(address), settings.HOOKS_LOGIN_FAILURES_PER_ADDRESS, current
+    )
     if by_address:
         return "address", by_address
     return None

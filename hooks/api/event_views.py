@@ -81,7 +81,7 @@ class SystemLog(APIView):
         ],
         responses={
             200: inline_serializer("LogEvent", {"uuid": serializers.CharField()}, many=True)
-        },  # fmt: skip
+        },
     )
     def get(self, request):
         now = datetime.now(UTC)

@@ -120,8 +120,9 @@ class EventHookDetail(APIView):
 
 
 class EventHookActivate(APIView):
-    @extend_schema(operation_id="activateEventHook", request=None,
-                   responses={200: schema.EventHookSchema})  # fmt: skip
+    @extend_schema(
+        operation_id="activateEventHook", request=None, responses={200: schema.EventHookSchema}
+    )
     def post(self, request, hook_id: str):
         hook = get_hook_or_404(hook_id)
         try:
@@ -132,8 +133,9 @@ class EventHookActivate(APIView):
 
 
 class EventHookDeactivate(APIView):
-    @extend_schema(operation_id="deactivateEventHook", request=None,
-                   responses={200: schema.EventHookSchema})  # fmt: skip
+    @extend_schema(
+        operation_id="deactivateEventHook", request=None, responses={200: schema.EventHookSchema}
+    )
     def post(self, request, hook_id: str):
         hook = hook_deactivate(hook=get_hook_or_404(hook_id), actor=request_actor(request))
         return _respond(request, hook)

@@ -68,9 +68,14 @@ class HookPreview(APIView):
                 edited = data["body"]
                 body = edited if isinstance(edited, str) else json.dumps(edited)
             result = {
-                "request": {"url": built.url, "headers": built.headers, "body": body,
-                            "sample": built.is_sample, "eventUuid": built.source_event_uuid},
-            }  # fmt: skip
+                "request": {
+                    "url": built.url,
+                    "headers": built.headers,
+                    "body": body,
+                    "sample": built.is_sample,
+                    "eventUuid": built.source_event_uuid,
+                },
+            }
             if data.get("deliver", True) is not False:
                 delivery = preview_deliver(hook=hook, body=body)
                 result["delivery"] = delivery_representation(delivery, org_url(request))

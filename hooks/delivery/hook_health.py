@@ -51,8 +51,9 @@ def record_success(hook: EventHook) -> None:
     hook.last_delivery_at = hook.last_success_at = now
 
 
-def record_failure(hook: EventHook, *, delivery: Delivery, result, exhausted: bool,
-                   gone: bool = False) -> None:  # fmt: skip
+def record_failure(
+    hook: EventHook, *, delivery: Delivery, result, exhausted: bool, gone: bool = False
+) -> None:
     """Count a failed attempt; audit exhausted deliveries; deactivate on 410 or a long outage."""
     if delivery.kind != Delivery.Kind.EVENTS:
         return

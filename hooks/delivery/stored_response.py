@@ -80,5 +80,9 @@ def stored_result(result):
         )
     except Exception:  # keep the status: the outcome must still be recorded
         logger.exception("could not sanitize a response; storing its status only")
-        return dataclasses.replace(result, response_headers={}, response_excerpt="",
-                                   error="The response could not be stored.")  # fmt: skip
+        return dataclasses.replace(
+            result,
+            response_headers={},
+            response_excerpt="",
+            error="The response could not be stored.",
+        )

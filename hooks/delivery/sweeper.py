@@ -83,8 +83,10 @@ def delivery_sweep() -> SweepResult:
     if expired or due or stale_hooks:
         logger.info(
             "sweep: %d expired leases, %d due retries, %d hooks with waiting events",
-            len(expired), len(due), len(stale_hooks),
-        )  # fmt: skip
+            len(expired),
+            len(due),
+            len(stale_hooks),
+        )
     return SweepResult(len(expired), len(due), len(stale_hooks))
 
 
@@ -107,19 +109,30 @@ def _expire_lease(pk: int, now) -> None:
     decision = retry_policy.decide(result, attempts_made=row["attempt_count"]) if again else None
     with transaction.atomic():
         # Compare-and-set: a worker that is merely slow and finishes first wins.
-        taken = Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING,
-                                        lease_expires_at__lt=now)  # fmt: skip
+        taken = Delivery.objects.filter(
+            pk=pk, status=Delivery.Status.SENDING, lease_expires_at__lt=now
+        )
         if decision is None:
-            changed = taken.update(status=Delivery.Status.PENDING, next_attempt_at=now,
-                                   lease_expires_at=None)  # fmt: skip
+            changed = taken.update(
+                status=Delivery.Status.PENDING, next_attempt_at=now, lease_expires_at=None
+            )
         elif decision.final:
-            changed = taken.update(status=Delivery.Status.FAILED, lease_expires_at=None,
-                                   next_attempt_at=None, completed_at=now,
-                                   last_status_code=None, last_error=EXPIRED_AGAIN)  # fmt: skip
+            changed = taken.update(
+                status=Delivery.Status.FAILED,
+                lease_expires_at=None,
+                next_attempt_at=None,
+                completed_at=now,
+                last_status_code=None,
+                last_error=EXPIRED_AGAIN,
+            )
         else:
             due = now + timedelta(seconds=decision.delay or 0)
-            changed = taken.update(status=Delivery.Status.PENDING, next_attempt_at=due,
-                                   lease_expires_at=None, last_error=EXPIRED_AGAIN)  # fmt: skip
+            changed = taken.update(
+                status=Delivery.Status.PENDING,
+                next_attempt_at=due,
+                lease_expires_at=None,
+                last_error=EXPIRED_AGAIN,
+            )
         if changed:
             DeliveryAttempt.objects.filter(
                 delivery_id=pk, outcome=DeliveryAttempt.Outcome.IN_PROGRESS

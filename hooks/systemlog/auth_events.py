@@ -72,9 +72,16 @@ def _group_target(group: Group) -> dict:
     }
 
 
-def publish_auth_event(event_type: str, *, targets: list[dict], actor_user=None,
-                       actor: dict | None = None, outcome: str = "SUCCESS",
-                       reason: str | None = None, debug: dict | None = None) -> None:  # fmt: skip
+def publish_auth_event(
+    event_type: str,
+    *,
+    targets: list[dict],
+    actor_user=None,
+    actor: dict | None = None,
+    outcome: str = "SUCCESS",
+    reason: str | None = None,
+    debug: dict | None = None,
+) -> None:
     """Publish one auth event; never raise (the user's change must not fail because of it).
 
     The actor is `actor` when given, else the signed-in user, else `actor_user`."""
@@ -136,8 +143,13 @@ def _logged_in(sender, request, user, **kwargs) -> None:
 def _login_failed(sender, credentials, request=None, **kwargs) -> None:
     username = credentials.get("username") or credentials.get(User.USERNAME_FIELD) or ""
     # Okta names the attempted username as the actor of a failed sign-in, not the system.
-    attempted = {"id": None, "type": "User", "alternateId": username, "displayName": "unknown",
-                 "detailEntry": None}  # fmt: skip
+    attempted = {
+        "id": None,
+        "type": "User",
+        "alternateId": username,
+        "displayName": "unknown",
+        "detailEntry": None,
+    }
     publish_auth_event(
         "user.session.start",
         targets=[attempted],

@@ -134,8 +134,16 @@ def normalize_log_event(raw: object, *, catalog: dict[str, str], index: int | No
     severity = raw.get("severity") or "INFO"
     if severity not in SEVERITIES:
         causes.append(f"{prefix}severity: must be one of {', '.join(SEVERITIES)}")
-    for key in ("actor", "outcome", "client", "transaction", "debugContext",
-                "authenticationContext", "securityContext", "request"):  # fmt: skip
+    for key in (
+        "actor",
+        "outcome",
+        "client",
+        "transaction",
+        "debugContext",
+        "authenticationContext",
+        "securityContext",
+        "request",
+    ):
         _expect_dict(raw, key, causes, prefix)
     target = raw.get("target")
     if target is not None and not (

@@ -106,8 +106,15 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
     planned = _plan_matches(rows, hooks)
     for round_number in range(1, _MATCH_ROUNDS + 1):
         try:
-            return _store(log_events, rows, values, existing, hooks, planned,
-                          last_round=round_number == _MATCH_ROUNDS)  # fmt: skip
+            return _store(
+                log_events,
+                rows,
+                values,
+                existing,
+                hooks,
+                planned,
+                last_round=round_number == _MATCH_ROUNDS,
+            )
         except _HooksChanged as changed:  # nothing was written: match again, outside
             hooks = changed.hooks
             planned = _plan_matches(rows, hooks)

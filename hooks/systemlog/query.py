@@ -93,8 +93,12 @@ def _compare(op: str, actual, expected: str) -> bool:
         return text.startswith(expected)
     if op == "co":
         return expected in text
-    ordered = {"gt": text > expected, "ge": text >= expected,
-               "lt": text < expected, "le": text <= expected}  # fmt: skip
+    ordered = {
+        "gt": text > expected,
+        "ge": text >= expected,
+        "lt": text < expected,
+        "le": text <= expected,
+    }
     return ordered[op]
 
 

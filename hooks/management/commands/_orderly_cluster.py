@@ -161,8 +161,10 @@ class OrderlyCluster(Cluster):
         if not orderly:
             logger.warning(
                 "Q Cluster %s still busy after %.0f s: killing it; deliveries in flight "
-                "are re-sent by the sweeper when their lease ends.", self.name, force_after
-            )  # fmt: skip
+                "are re-sent by the sweeper when their lease ends.",
+                self.name,
+                force_after,
+            )
             kill_process_tree(self.sentinel.pid)
             self.sentinel.join(5)
         logger.info("Q Cluster %s has stopped.", self.name)

@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 "-",
                 "--graceful-timeout",
                 "5",
-            ],  # fmt: skip
+            ],
             env=env,
         )
         worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], env=env)
