@@ -27,8 +27,12 @@ run: setup
 test: setup
 	HOOKS_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make lint: ruff (lint and format), migrations in step with the models, import contracts
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports --no-cache --no-logo
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -10,8 +10,10 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from hooks.catalog import AUDIT_EVENT_TYPES, CATEGORIES
+from hooks.lib.timestamps import parse_timestamp
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType
-from hooks.systemlog.events import parse_timestamp
+from hooks.systemlog import scan as log_scan
+from hooks.systemlog.query import Clause, text_contains
 
 MAX_PAGE = 200
 
@@ -154,10 +156,12 @@ def hook_list(sort: str) -> tuple[list[EventHook], dict[str, str]]:
     """Every hook in the chosen order, and {event type name: label} for their types: 2 queries."""
     hooks = list(
         EventHook.objects.order_by(*HOOK_SORTS.get(sort, HOOK_SORTS["status"])).defer(
-            "auth_value_encrypted", "signing_secret_encrypted",
-            "previous_signing_secret_encrypted", "filters",
+            "auth_value_encrypted",
+            "signing_secret_encrypted",
+            "previous_signing_secret_encrypted",
+            "filters",
         )
-    )  # fmt: skip
+    )
     names = {name for hook in hooks for name in hook.event_types}
     labels = dict(EventType.objects.filter(name__in=names).values_list("name", "label"))
     return hooks, labels
@@ -169,17 +173,21 @@ class CatalogGroup:
     types: list[EventType]
 
 
-def event_type_groups(*, q: str = "", keep: set[str] | frozenset = frozenset(),
-                      eligible_only: bool = True) -> list[CatalogGroup]:  # fmt: skip
+def event_type_groups(
+    *, q: str = "", keep: set[str] | frozenset = frozenset(), eligible_only: bool = True
+) -> list[CatalogGroup]:
     """The catalog grouped by category in the console's order; `q` narrows it, `keep` stays."""
     rows = EventType.objects.all()
     if eligible_only:
         rows = rows.filter(Q(hook_eligible=True) | Q(name__in=keep))
     if q:
         rows = rows.filter(
-            Q(name__icontains=q) | Q(label__icontains=q) | Q(description__icontains=q)
-            | Q(category__icontains=q) | Q(name__in=keep)
-        )  # fmt: skip
+            Q(name__icontains=q)
+            | Q(label__icontains=q)
+            | Q(description__icontains=q)
+            | Q(category__icontains=q)
+            | Q(name__in=keep)
+        )
     groups: dict[str, list[EventType]] = {}
     for row in rows.order_by("name"):
         groups.setdefault(row.category, []).append(row)
@@ -217,10 +225,6 @@ def log_page(
     hooks/systemlog/scan.py (at most HOOKS_LOG_SCAN_LIMIT rows a page), whose partial pages
     carry a cursor that continues after the last row examined.
     """
-    from hooks.systemlog.query import Clause, text_contains
-    from hooks.systemlog.scan import after as rows_after
-    from hooks.systemlog.scan import scan_page
-
     rows = Event.objects.all()
     predicates = []
     if event_type:
@@ -235,8 +239,8 @@ def log_page(
     if until:
         rows = rows.filter(published__lt=until)
     if after:
-        rows = rows_after(rows, decode_cursor(after), descending=True)
-    page = scan_page(rows, predicates, limit=max(1, min(limit, MAX_PAGE)), descending=True)
+        rows = log_scan.after(rows, decode_cursor(after), descending=True)
+    page = log_scan.scan_page(rows, predicates, limit=max(1, min(limit, MAX_PAGE)), descending=True)
     cursor = encode_cursor(*page.next_position) if page.next_position else None
     return Page(items=page.items, next_cursor=cursor, partial=page.partial)
 

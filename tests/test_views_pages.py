@@ -11,6 +11,7 @@ from django.utils import timezone
 from hooks.access.tokens import token_create
 from hooks.eventhooks.services import Actor, hook_create
 from hooks.eventhooks.validation import HookSpec
+from hooks.lib.timestamps import format_timestamp
 from hooks.models import (
     ApiToken,
     Delivery,
@@ -21,7 +22,6 @@ from hooks.models import (
     Match,
     UserIdentity,
 )
-from hooks.systemlog.events import format_timestamp
 from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db

@@ -101,8 +101,11 @@ class FilterSectionForm(forms.Form):
         """The expression this section stands for, and what is wrong with it (if anything)."""
         if self.current_mode() == SIMPLE:
             return self._build_simple()
-        text = (self.data.get(self.add_prefix("expression")) if self.is_bound
-                else self.initial.get("expression")) or ""  # fmt: skip
+        text = (
+            self.data.get(self.add_prefix("expression"))
+            if self.is_bound
+            else self.initial.get("expression")
+        ) or ""
         text = text.strip()
         if not text:
             return "", ExpressionProblem("The expression cannot be left blank.")
@@ -149,9 +152,11 @@ def filter_sections(hook: EventHook, data=None) -> list[FilterSectionForm]:
     sections = []
     for index, name in enumerate(hook.event_types):
         section = FilterSectionForm(
-            data, prefix=f"f{index}", event_type=types.get(name, name),
+            data,
+            prefix=f"f{index}",
+            event_type=types.get(name, name),
             stored=hook.filters.get(name, ""),
-        )  # fmt: skip
+        )
         section.index = index
         sections.append(section)
     return sections

@@ -56,8 +56,9 @@ class HookDetailsForm(forms.Form):
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/okta/events"}),
         help_text="Must start with https:// and answer the one-time verification request.",
     )
-    name = forms.CharField(label="Event hook name", max_length=255,
-                           help_text="Unique among this org's event hooks.")  # fmt: skip
+    name = forms.CharField(
+        label="Event hook name", max_length=255, help_text="Unique among this org's event hooks."
+    )
     description = forms.CharField(
         required=False, max_length=4096, widget=forms.Textarea(attrs={"rows": 2})
     )

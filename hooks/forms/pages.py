@@ -25,9 +25,10 @@ class LogFilterForm(forms.Form):
     """System Log filters (GET): event type, actor, and a time window in UTC."""
 
     event_type = forms.CharField(
-        required=False, label="Event type",
+        required=False,
+        label="Event type",
         widget=forms.TextInput(attrs={"list": "event-type-names", "placeholder": "any"}),
-    )  # fmt: skip
+    )
     actor = forms.CharField(
         required=False,
         label="Actor",
@@ -41,6 +42,7 @@ class TokenCreateForm(forms.Form):
     """A name to recognise the token by later."""
 
     name = forms.CharField(
-        max_length=255, label="Token name",
+        max_length=255,
+        label="Token name",
         widget=forms.TextInput(attrs={"placeholder": "e.g. Terraform CI"}),
-    )  # fmt: skip
+    )

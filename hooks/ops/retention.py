@@ -18,8 +18,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
+from django_q.models import Task
 
 from hooks.models import Delivery, DeliveryAttempt, Event, Match
+from hooks.ops.heartbeat import forget_old
 
 FINISHED = (Delivery.Status.SUCCEEDED, Delivery.Status.FAILED)
 # Ids per statement stay well under SQLite's 32,766 bound parameters.
@@ -228,8 +230,6 @@ class _Purge:
 
     def tasks(self) -> None:
         """django-q2's saved task results (failures) older than the deliveries cutoff."""
-        from django_q.models import Task
-
         if self.dry_run:
             self.result.add(
                 "tasks", Task.objects.filter(stopped__lt=self.cutoffs.deliveries).count()
@@ -306,8 +306,6 @@ def purge(
     max_seconds: float | None = None,
 ) -> PurgeResult:
     """Delete (or count, when dry) everything older than `cutoffs`, range by range."""
-    from hooks.ops.heartbeat import forget_old
-
     started = time.monotonic()
     job = _Purge(
         cutoffs,

@@ -12,6 +12,7 @@ is tested row by row, at most HOOKS_LOG_SCAN_LIMIT rows a request (hooks/systeml
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,8 +93,12 @@ def _compare(op: str, actual, expected: str) -> bool:
         return text.startswith(expected)
     if op == "co":
         return expected in text
-    ordered = {"gt": text > expected, "ge": text >= expected,
-               "lt": text < expected, "le": text <= expected}  # fmt: skip
+    ordered = {
+        "gt": text > expected,
+        "ge": text >= expected,
+        "lt": text < expected,
+        "le": text <= expected,
+    }
     return ordered[op]
 
 
@@ -239,8 +244,6 @@ def compile_filter(text: str) -> Clause:
 
 def keyword_predicate(q: str) -> Predicate:
     """`q`: every space-separated term must appear somewhere in the event (case-insensitive)."""
-    import json
-
     terms = [term.lower() for term in q.split() if term]
 
     def has_every_term(event: dict) -> bool:

@@ -97,8 +97,9 @@ def hook_filters(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
             if s.cleaned_data["apply"]
         }
         try:
-            hook_replace(hook=hook, spec=spec_with_filters(hook, filters),
-                         actor=console_actor(request))  # fmt: skip
+            hook_replace(
+                hook=hook, spec=spec_with_filters(hook, filters), actor=console_actor(request)
+            )
         except HookValidationError as error:
             _apply_filter_causes(request, sections, error.causes)
         else:
@@ -127,8 +128,9 @@ def hook_filter_check(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     expression, problem = section.build()
     result = None
     if problem is None:
-        result = backtest(event_type=section.event_type, expression=expression,
-                          limit=BACKTEST_EVENTS)  # fmt: skip
+        result = backtest(
+            event_type=section.event_type, expression=expression, limit=BACKTEST_EVENTS
+        )
     section.check = {"expression": expression, "problem": problem, "result": result}
     if request.htmx:
         return render(request, "hooks/_filter_check.html", {"section": section, "hook": hook})

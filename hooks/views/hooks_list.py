@@ -49,8 +49,9 @@ def hook_verify_view(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     except VerificationFailed as failure:
         cause = failure.cause
     if request.htmx and request.POST.get("fragment") == "verify":
-        return render(request, "hooks/_verify_result.html", {"hook": hook, "cause": cause,
-                                                              "attempted": True})  # fmt: skip
+        return render(
+            request, "hooks/_verify_result.html", {"hook": hook, "cause": cause, "attempted": True}
+        )
     if cause is None:
         messages.success(request, f"“{hook.name}” is verified.")
     else:
