@@ -176,7 +176,8 @@ def decode_string(token: Token) -> str:
         if escape in _ESCAPES:
             return _ESCAPES[escape]
         raise ExpressionError(
-            f"unknown escape sequence '\\{escape}' in a string", (token.start_pos or 0) + match.start() + 2
+            f"unknown escape sequence '\\{escape}' in a string",
+            (token.start_pos or 0) + match.start() + 2,
         )
 
     return _STRING_PARTS[quote].sub(replace, raw[1:-1])
