@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -82,7 +83,7 @@ def publish_auth_event(event_type: str, *, targets: list[dict], actor_user=None,
     from hooks.systemlog.publishing import event_publish
 
     request = current_request.get()
-    event = {
+    event: dict[str, Any] = {
         "eventType": event_type,
         "actor": actor or _request_actor(request, actor_user),
         "client": _client(request),
