@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TextIO, cast
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -41,7 +43,8 @@ class Command(BaseCommand):
             ensure_deliverable(hook)  # before the progress bar: the service would refuse
         except HookNotDeliverable as error:
             raise CommandError(str(error)) from None
-        with tqdm(total=total, unit="delivery", file=self.stderr._out,
+        # The raw stream: OutputWrapper would end each of tqdm's redraws with a newline.
+        with tqdm(total=total, unit="delivery", file=cast(TextIO, self.stderr._out),
                   disable=not self.stderr.isatty()) as progress:  # fmt: skip
             deliveries_redeliver(
                 hook=hook,
