@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 # development mode (the development key, loopback receivers) unless told otherwise.
 DJANGO_DEBUG ?= 1
 
-.PHONY: run test test-fast lint bench setup clean
+.PHONY: run test test-fast lint typecheck bench setup clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-cache --no-logo
+
+## make typecheck: mypy with django-stubs over hooks/ and hooksite/ (config: pyproject.toml)
+typecheck: setup
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -102,7 +103,13 @@ def throttled_message(scope: str, seconds: float) -> str:
     return f"Too many failed sign-ins {subject}; try again in {minutes} {unit}."
 
 
-class ThrottledLoginMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into, for type checkers only
+    _LoginForm = AuthenticationForm
+else:
+    _LoginForm = object
+
+
+class ThrottledLoginMixin(_LoginForm):
     """Refuse a throttled sign-in before the password is checked; count failures."""
 
     def clean(self):

@@ -156,6 +156,8 @@ def okta_exception_handler(exc: Exception, context) -> Response | None:
     response = Response(
         error_body(error.code, error.summary, error.causes), status=error.status_code
     )
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        response["Retry-After"] = str(int(exc.wait) + 1)
+    # drf-stubs omit Throttled.wait (set in its __init__: the seconds, rounded up, or None).
+    wait = exc.wait if isinstance(exc, exceptions.Throttled) else None  # type: ignore[attr-defined]
+    if wait is not None:
+        response["Retry-After"] = str(int(wait) + 1)
     return response

@@ -179,12 +179,12 @@ class SigningSecretRotate(APIView):
         hook, secret = hook_rotate_signing_secret(
             hook=get_hook_or_404(hook_id), actor=request_actor(request)
         )
+        expires_at = hook.previous_signing_secret_expires_at
+        assert expires_at is not None  # a rotation always sets it
         return Response(
             {
                 "signingSecret": secret,
-                "previousSecretExpiresAt": format_timestamp(
-                    hook.previous_signing_secret_expires_at
-                ),
+                "previousSecretExpiresAt": format_timestamp(expires_at),
             }
         )
 

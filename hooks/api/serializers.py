@@ -115,7 +115,7 @@ def parse_hook_body(data) -> HookSpec:
 
 
 def _link(href: str, *allow: str) -> dict:
-    link = {"href": href}
+    link: dict[str, object] = {"href": href}
     if allow:
         link["hints"] = {"allow": list(allow)}
     return link

@@ -107,6 +107,7 @@ def _move_on(delivery: Delivery, status: str, result, decision: retry_policy.Dec
             prepared_sql.update(Delivery, delivery.pk, **finished_values(status, result))
         )
     elif status == Delivery.Status.PENDING:
+        assert decision.delay is not None  # a retry decision always carries its delay
         Delivery.objects.filter(pk=delivery.pk).update(
             status=Delivery.Status.PENDING,
             lease_expires_at=None,

@@ -45,7 +45,7 @@ def deliveries_redeliver(
     hook: EventHook,
     deliveries: Iterable[Delivery],
     limit: int | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], object] | None = None,
 ) -> int:
     """Queue a redelivery of each of `hook`'s `deliveries` (at most `limit`); return how
     many were queued.

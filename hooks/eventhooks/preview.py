@@ -90,7 +90,7 @@ def preview_build(
         url=hook.uri,
         headers=masked_headers(hook),
         body=json.dumps(document, indent=2, ensure_ascii=False),
-        source_event_uuid=None if is_sample else event.uuid,
+        source_event_uuid=None if event is None else event.uuid,
         is_sample=is_sample,
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,7 +28,7 @@ from hooks.systemlog.publishing import audit_event
 class Actor:
     """Who is acting: a console user, an API token's owner, or the system."""
 
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     token_id: str | None = None
 
     def log_actor(self) -> dict:

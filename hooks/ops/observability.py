@@ -116,13 +116,18 @@ def health_report() -> tuple[bool, dict]:
             worker, sweep = heartbeat.worker_liveness(), heartbeat.sweep_liveness()
         except Exception as error:  # the table may be missing (not migrated)
             checks["worker"] = {"status": "error", "error": error.__class__.__name__}
-    if worker is not None:
+    if worker is not None and sweep is not None:  # set together
         checks["worker"] = _liveness_dict(worker)
         checks["sweeper"] = _liveness_dict(sweep)
     elif "worker" not in checks:
         checks["worker"] = {"status": "unknown"}
     healthy = database.ok and broker.ok and worker is not None and worker.healthy
-    degraded = healthy and (worker.state != "ok" or sweep.state != "ok")
+    degraded = (
+        healthy
+        and worker is not None
+        and sweep is not None
+        and (worker.state != "ok" or sweep.state != "ok")
+    )
     status = "unhealthy" if not healthy else "degraded" if degraded else "ok"
     return healthy, {"status": status, "checks": checks}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -88,7 +89,7 @@ def publish_auth_event(
     if not getattr(settings, "HOOKS_AUTH_EVENTS", True):
         return
     request = current_request.get()
-    event = {
+    event: dict[str, Any] = {
         "eventType": event_type,
         "actor": actor or _request_actor(request, actor_user),
         "client": _client(request),

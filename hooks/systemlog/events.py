@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid as uuid_lib
 from datetime import UTC, datetime
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from hooks.lib.timestamps import TIMESTAMP_RULE, format_timestamp, parse_timestamp
 from hooks.models import EventHook, UserIdentity
@@ -62,7 +63,7 @@ def refuse_console_only_types(raw_events: list[object]) -> None:
         raise EventValidationError(causes)
 
 
-def user_external_id(user: AbstractBaseUser) -> str:
+def user_external_id(user: User) -> str:
     """Return the user's stable `00u…` id, creating it on first use."""
     identity = getattr(user, "identity", None)
     if identity is None:
@@ -70,7 +71,7 @@ def user_external_id(user: AbstractBaseUser) -> str:
     return identity.external_id
 
 
-def actor_for_user(user: AbstractBaseUser | None) -> dict:
+def actor_for_user(user: User | None) -> dict:
     """Return a LogEvent `actor` for a console user, or the system actor."""
     if user is None or not getattr(user, "is_authenticated", False):
         return dict(SYSTEM_ACTOR)
@@ -83,7 +84,7 @@ def actor_for_user(user: AbstractBaseUser | None) -> dict:
     }
 
 
-def target_for_user(user: AbstractBaseUser) -> dict:
+def target_for_user(user: User) -> dict:
     """Return a LogEvent `target` entry describing a user."""
     entry = actor_for_user(user)
     entry["detailEntry"] = None
@@ -156,10 +157,12 @@ def normalize_log_event(raw: object, *, catalog: dict[str, str], index: int | No
     if causes:
         raise EventValidationError(causes)
 
+    # Past the raise: event_type is a catalog name and `published` a valid timestamp.
+    event_type = cast(str, event_type)
     event = {key: raw.get(key) for key in LOG_EVENT_KEYS}
     event.update(
         uuid=event_uuid,
-        published=format_timestamp(parse_timestamp(published)),
+        published=format_timestamp(cast(datetime, parse_timestamp(published))),
         eventType=event_type,
         version=str(raw.get("version") or "0"),
         displayMessage=raw.get("displayMessage") or catalog[event_type],

@@ -11,8 +11,10 @@ the delivery engine, a layer above, hears of the new outbox rows through the
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, connections, transaction
@@ -46,7 +48,7 @@ class PublishResult:
     match_count: int = 0
 
 
-def normalize_events(raw_events: list[object]) -> list[dict]:
+def normalize_events(raw_events: Sequence[object]) -> list[dict]:
     """Return complete LogEvents, or raise EventValidationError with a cause per bad item."""
     if len(raw_events) > MAX_EVENTS_PER_PUBLISH:
         raise EventValidationError(
@@ -89,7 +91,7 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
     rows = [
         Event(
             uuid=event_uuid,
-            published=parse_timestamp(log_event["published"]),
+            published=cast(datetime, parse_timestamp(log_event["published"])),  # normalized
             event_type=log_event["eventType"],
             actor_id=str((log_event.get("actor") or {}).get("id") or "")[:255],
             severity=log_event["severity"],

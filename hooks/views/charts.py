@@ -11,6 +11,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.db.models import Count
 from django.db.models.functions import TruncHour
@@ -81,7 +82,7 @@ def hook_health(hook: EventHook, *, now: datetime | None = None) -> list[HourBuc
         .values_list("hour", "duration_ms")[:MAX_DURATIONS]
     )
     for hour, duration in attempts:
-        durations[hour].append(duration)
+        durations[hour].append(cast(float, duration))  # duration_ms__isnull=False
     for hour, values in durations.items():
         if hour in buckets:
             buckets[hour].median_ms = statistics.median(values)

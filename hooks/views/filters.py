@@ -44,9 +44,9 @@ def _row_action(request: HtmxHttpRequest) -> tuple[int, int, int | None] | None:
         return None
     kind, *numbers = raw.split(":")
     indexes = [parse_whole_number(n, minimum=0, maximum=MAX_INDEX) for n in numbers]
-    if kind == "add" and len(indexes) == 1 and None not in indexes:
+    if kind == "add" and len(indexes) == 1 and indexes[0] is not None:
         return indexes[0], 1, None
-    if kind == "remove" and len(indexes) == 2 and None not in indexes:
+    if kind == "remove" and len(indexes) == 2 and indexes[0] is not None and indexes[1] is not None:
         return indexes[0], 0, indexes[1]
     return -1, 0, None  # a malformed button value: redraw the page, never save it
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +24,7 @@ def tokens(request: HtmxHttpRequest) -> HttpResponse:
     """`/tokens`: every token (active first), and a form to make one for yourself."""
     form = TokenCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        row, token = token_create(user=request.user, name=form.cleaned_data["name"])
+        row, token = token_create(user=cast(User, request.user), name=form.cleaned_data["name"])
         flash_secret(request, kind="token", owner=row.pk, value=token)
         return redirect("hooks:tokens")
     revealed = pop_secret(request, kind="token")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TextIO, cast
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -45,8 +47,10 @@ class Command(BaseCommand):
             ensure_deliverable(hook)  # before the progress bar: the service would refuse
         except HookNotDeliverable as error:
             raise CommandError(str(error)) from None
+        # The raw stream: OutputWrapper would end each of tqdm's redraws with a newline.
+        stream = cast(TextIO, self.stderr._out)
         with tqdm(
-            total=total, unit="delivery", file=self.stderr._out, disable=not self.stderr.isatty()
+            total=total, unit="delivery", file=stream, disable=not self.stderr.isatty()
         ) as progress:
             deliveries_redeliver(
                 hook=hook,

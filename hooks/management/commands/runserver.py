@@ -21,6 +21,8 @@ from hooks.ops.org import serve_as_org, served_url
 
 
 class Command(StaticfilesRunserver):
+    addr: str  # set by runserver's handle() (not in the stubs)
+
     def on_bind(self, server_port: int) -> None:
         super().on_bind(server_port)
         # server_port is the port really bound (runserver accepts port 0).
