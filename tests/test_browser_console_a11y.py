@@ -288,6 +288,12 @@ def test_revoke_and_deactivate_ask_first_without_javascript(browser, live_server
     page.click("summary.navmenu-toggle")
     assert page.is_visible("nav.mainnav a:text-is('System Log')")
     shot(page, "a11y-phone-menu-open")
+    # The hook's tabs scroll sideways within their bar (the page itself does not).
+    tabs = page.locator("nav.tabs")
+    assert tabs.evaluate("t => getComputedStyle(t).overflowX") == "auto"
+    assert tabs.evaluate("t => t.scrollWidth > t.clientWidth")
+    page.locator("nav.tabs a:text-is('Verification')").scroll_into_view_if_needed()
+    assert page.is_visible("nav.tabs a:text-is('Verification')") and overflow(page) == 0
     page.context.close()
 
 
@@ -344,6 +350,10 @@ def test_keyboard_focus_sorting_chart_favicon_and_docs_link(browser, live_server
     assert "1 deliveries in the last 24 hours: 1 succeeded" in page.evaluate(
         "document.getElementById('health-desc').textContent"
     )
+    # ... and its numbers per hour as a (visually hidden) table.
+    hidden_table = page.locator(".chart-frame table.visually-hidden")
+    assert hidden_table.locator("tbody tr").count() == 1
+    assert hidden_table.locator("tbody td").first.inner_text() == "1"  # succeeded
 
     # The favicon: a <link rel=icon> to the SVG, and /favicon.ico leads there.
     icon = page.get_attribute("link[rel=icon]", "href")
