@@ -260,7 +260,7 @@ def test_revoke_and_deactivate_ask_first_without_javascript(browser, live_server
     page = open_page(browser, javascript=False)
     log_in(page, base)
     page.goto(f"{base}/tokens")
-    page.click("a:has-text('Revoke…')")
+    page.click("a:has-text('Revoke Terraform CI…')")
     page.wait_for_url("**/revoke")
     assert ApiToken.objects.get(name="Terraform CI").revoked_at is None  # only asked so far
     page.click("button.danger:has-text('Revoke token')")
