@@ -231,3 +231,26 @@ def _legend(with_latency: bool) -> str:
             f'x="{x + 18}" y="{TOP - 13}">Median latency</text>'
         )
     return "".join(parts)
+
+
+def health_table(buckets: list[HourBucket], *, caption: str) -> SafeString:
+    """The chart's numbers as a table, for screen readers (the SVG is one image to them:
+    its per-hour tooltips are out of their reach). Hours without deliveries are left out."""
+    rows = []
+    for bucket in buckets:
+        if not bucket.total:
+            continue
+        latency = "—" if bucket.median_ms is None else f"{_fmt(bucket.median_ms)} ms"
+        rows.append(
+            f'<tr><th scope="row">{bucket.start:%H:%M}–'
+            f"{bucket.start + timedelta(hours=1):%H:%M} UTC</th><td>{bucket.succeeded}</td>"
+            f"<td>{bucket.failed}</td><td>{bucket.pending}</td><td>{latency}</td></tr>"
+        )
+    if not rows:
+        rows.append('<tr><td colspan="5">No deliveries in the last 24 hours</td></tr>')
+    head = ('<tr><th scope="col">Hour</th><th scope="col">Succeeded</th><th scope="col">Failed</th>'
+            '<th scope="col">Retrying</th><th scope="col">Median latency</th></tr>')  # fmt: skip
+    return mark_safe(
+        f'<table class="visually-hidden"><caption>{escape(caption)}</caption>'
+        f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+    )

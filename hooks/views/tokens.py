@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from hooks.access.tokens import token_create, token_revoke
 from hooks.forms import TokenCreateForm
@@ -35,10 +35,14 @@ def tokens(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "hooks/tokens.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @superadmin_required
 def token_revoke_view(request: HtmxHttpRequest, token_id: str) -> HttpResponse:
-    """Revoke a token at once; it stays listed as revoked."""
-    token = token_revoke(token=get_object_or_404(ApiToken, pk=token_id))
+    """GET asks for confirmation (a page: it works without JavaScript); POST revokes the
+    token at once. It stays listed as revoked."""
+    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=token_id)
+    if request.method == "GET":
+        return render(request, "hooks/token_confirm_revoke.html", {"token": token})
+    token = token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” (…{token.token_hint}) was revoked.")
     return redirect("hooks:tokens")
