@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from hooks.catalog import AUDIT_EVENT_TYPES, CATEGORIES
@@ -293,4 +295,51 @@ def redelivery_progress(hook: EventHook, *, started: datetime) -> RedeliveryProg
         pending=pending,
         succeeded=counts[Delivery.Status.SUCCEEDED],
         failed=counts[Delivery.Status.FAILED],
+    )
+
+
+@dataclass(frozen=True)
+class HookOverview:
+    """What the read-only Overview shows beyond the hook row itself."""
+
+    created_by: str  # a username; the external id when the user is gone; "" when unknown
+    secret_fingerprint: str  # first 8 hex digits of SHA-256 of the signing secret, never it
+    secret_rotated_at: datetime | None  # None: never rotated, the secret is the creation one
+    event_types: list[tuple[str, str, str]]  # (name, label, filter expression or "")
+
+
+def secret_fingerprint(secret: str) -> str:
+    """Enough of the secret's SHA-256 to tell two secrets apart, nothing to sign with."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:8] if secret else ""
+
+
+def hook_overview(hook: EventHook) -> HookOverview:
+    """The Overview's extra facts: 3 small queries (creator, last rotation, type labels).
+
+    The rotation time is read from the hook's own audit trail (the rotation writes an
+    `event_hook.updated` entry with debugData.change = signingSecret.rotate), so no column
+    has to mirror it.
+    """
+    creator = ""
+    if hook.created_by_id is not None:
+        users = get_user_model().objects.filter(pk=hook.created_by_id)
+        creator = users.values_list("username", flat=True).first() or ""
+    rotated = (
+        Event.objects.filter(
+            event_type="event_hook.updated",
+            data__target__0__id=hook.id,
+            data__debugContext__debugData__change="signingSecret.rotate",
+        )
+        .order_by("-published", "-id")
+        .values_list("published", flat=True)
+        .first()
+    )
+    labels = dict(EventType.objects.filter(name__in=hook.event_types).values_list("name", "label"))
+    return HookOverview(
+        created_by=creator or hook.created_by_external_id,
+        secret_fingerprint=secret_fingerprint(hook.signing_secret),
+        secret_rotated_at=rotated,
+        event_types=[
+            (name, labels.get(name, name), hook.filters.get(name, "")) for name in hook.event_types
+        ],
     )
