@@ -197,7 +197,7 @@ def test_an_advanced_expression_is_saved_as_written(admin_client, hook):
     hook.refresh_from_db()
     assert hook.filters["user.lifecycle.create"] == expression
     page = admin_client.get(reverse("hooks:hook-filters", args=[hook.id])).content.decode()
-    assert 'value="advanced" checked' in page
+    assert 'value="advanced" data-mode checked' in page  # data-mode: #14 item 3
 
 
 def test_unticking_apply_filter_removes_the_filter(admin_client, hook):
@@ -214,7 +214,11 @@ def test_unticking_apply_filter_removes_the_filter(admin_client, hook):
     ("changes", "message"),
     [
         ({"f0-mode": "advanced", "f0-expression": "event.actor.id eq "}, "expected a value"),
-        ({"f0-mode": "advanced", "f0-expression": ""}, "The expression cannot be left blank."),
+        # #14 item 3: a blank expression falls back on the conditions; with none, an error.
+        (
+            {"f0-mode": "advanced", "f0-expression": "", "f0-row_value": [""]},
+            "The expression cannot be left blank.",
+        ),
         ({"f0-mode": "advanced", "f0-expression": "event.actor.id"}, "must evaluate to true"),
         ({"f0-row_value": [""]}, "Add at least one condition"),
         ({"f0-row_field": ["nonsense"]}, "Choose a field"),
@@ -233,7 +237,8 @@ def test_every_invalid_filter_is_an_error_in_its_section(admin_client, hook, cha
 def test_add_another_row_without_javascript_and_as_an_htmx_fragment(admin_client, hook):
     url = reverse("hooks:hook-filters", args=[hook.id])
     page = admin_client.post(url, filter_data(row_action="add:0")).content.decode()
-    assert page.count('name="f0-row_value"') == 3  # the filled row, the blank, one more
+    # #14 item 3: exactly one more row than posted (it used to add two).
+    assert page.count('name="f0-row_value"') == 2
     assert "Add at least one condition" not in page
     fragment = admin_client.post(url, filter_data(row_action="add:0"),
                                  HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
@@ -321,3 +326,89 @@ def test_verify_on_the_activate_step_shows_the_live_result(admin_client, hook, r
     assert "Verified" in verified and 'hx-swap-oob="true"' in verified
     assert EventHook.objects.get(pk=hook.pk).verification_status == "VERIFIED"
     assert Event.objects.filter(event_type="event_hook.verified").count() == 2
+
+
+# --- #14 item 3: filter builder fixes ---------------------------------------------------------
+
+
+def test_add_another_adds_exactly_one_row_however_many_are_blank(admin_client, hook):
+    url = reverse("hooks:hook-filters", args=[hook.id])
+    for values in (["a@x.com"], ["a@x.com", ""], ["", ""]):
+        data = filter_data(row_action="add:0", **{
+            "f0-row_field": ["actor.alternateId"] * len(values),
+            "f0-row_operator": ["eq"] * len(values), "f0-row_value": values,
+        })  # fmt: skip
+        fragment = admin_client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+        assert fragment.count('name="f0-row_value"') == len(values) + 1, values
+
+
+def test_a_new_row_has_no_field_chosen(admin_client, hook):
+    page = admin_client.get(reverse("hooks:hook-filters", args=[hook.id])).content.decode()
+    section = page.split('id="section-f0"')[1].split("</fieldset>")[0]
+    assert '<option value="" selected>Choose a field…</option>' in section
+    assert '<option value="eventType" selected>' not in section
+
+
+def test_switching_to_expression_language_carries_the_conditions_over(admin_client, hook):
+    url = reverse("hooks:hook-filters", args=[hook.id])
+    data = filter_data(row_action="mode:0", **{"f0-mode": "advanced"})
+    fragment = admin_client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<fieldset class="card filter-section" id="section-f0"')
+    expression = "event.actor.alternateId eq &#x27;admin@example.com&#x27;"
+    assert f">{expression}</textarea>" in fragment
+    assert 'class="check ok"' in fragment  # the switched-to mode is checked at once
+    # And back: an expression of the builder's shape becomes rows again.
+    back = filter_data(row_action="mode:0", **{
+        "f0-mode": "simple", "f0-row_value": [""],
+        "f0-expression": "event.actor.id ne '00u1' && event.eventType.startsWith('user.')",
+    })  # fmt: skip
+    rows = admin_client.post(url, back, HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="00u1"' in rows and 'value="user."' in rows
+    assert '<option value="ne" selected>' in rows and '<option value="sw" selected>' in rows
+
+
+def test_saving_in_expression_language_with_the_box_left_blank_saves_the_conditions(
+    admin_client, hook
+):
+    """Without JavaScript the box is drawn blank; the conditions on screen are the filter."""
+    data = filter_data(**{"f0-mode": "advanced", "f0-expression": ""})
+    response = admin_client.post(reverse("hooks:hook-filters", args=[hook.id]), data)
+    assert response.status_code == 302
+    hook.refresh_from_db()
+    assert hook.filters == {
+        "user.lifecycle.create": "event.actor.alternateId eq 'admin@example.com'"
+    }
+
+
+def test_rows_save_every_operator(admin_client, hook):
+    data = filter_data(**{
+        "f0-row_field": ["actor.alternateId", "target.type", "outcome.reason"],
+        "f0-row_operator": ["ew", "ne", "co"],
+        "f0-row_value": ["@corp.com", "UserGroup", "PASSWORD"],
+    })  # fmt: skip
+    admin_client.post(reverse("hooks:hook-filters", args=[hook.id]), data)
+    hook.refresh_from_db()
+    assert hook.filters["user.lifecycle.create"] == (
+        "event.actor.alternateId.endsWith('@corp.com')"
+        " && event.target.?[type eq 'UserGroup'].size() eq 0"
+        " && event.outcome.reason.contains('PASSWORD')"
+    )
+    page = admin_client.get(reverse("hooks:hook-filters", args=[hook.id])).content.decode()
+    assert page.count("selected>ew ·") == 1 and page.count("selected>co ·") == 1
+
+
+def test_an_operator_a_field_does_not_offer_is_an_error(admin_client, hook):
+    data = filter_data(**{"f0-row_field": ["changedAttributes"], "f0-row_operator": ["sw"]})
+    response = admin_client.post(reverse("hooks:hook-filters", args=[hook.id]), data)
+    assert response.status_code == 200
+    assert "changedAttributes offers only" in response.content.decode()
+
+
+def test_a_refused_save_keeps_the_check_and_its_caret(admin_client, hook):
+    data = filter_data(**{"f0-mode": "advanced", "f0-expression": "event.actor.id eq 'x' &&"})
+    page = admin_client.post(reverse("hooks:hook-filters", args=[hook.id]), data).content.decode()
+    section = page.split('id="section-f0"')[1].split("</fieldset>")[0]
+    check = section.split('id="check-f0"')[1]
+    assert 'class="check bad"' in check and "<mark" in check and "(column" in check
+    assert section.count("Not a valid filter") == 1
+    assert '<p class="error-text" role="alert">' not in section  # said once, in the check
