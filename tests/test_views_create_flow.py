@@ -412,3 +412,62 @@ def test_a_refused_save_keeps_the_check_and_its_caret(admin_client, hook):
     assert 'class="check bad"' in check and "<mark" in check and "(column" in check
     assert section.count("Not a valid filter") == 1
     assert '<p class="error-text" role="alert">' not in section  # said once, in the check
+
+
+# --- #14 item 4: create flow polish -------------------------------------------------------------
+
+
+def test_the_selected_count_is_drawn_for_the_script_to_update(admin_client):
+    page = admin_client.post(reverse("hooks:hook-create"), {
+        "event_types": ["user.lifecycle.create", "group.user_membership.add"], "search": "1",
+    }).content.decode()  # fmt: skip
+    assert "<span data-selected-count>2</span> selected" in page
+    assert "data-selected-chips" in page
+
+
+@pytest.mark.parametrize(
+    ("networks", "hint"),
+    [
+        (["127.0.0.0/8", "::1/128"], "http:// is allowed for addresses in 127.0.0.0/8, ::1/128"),
+        ([], "Must start with https:// and answer"),
+    ],
+)
+def test_the_url_hint_says_when_http_is_allowed(admin_client, settings, networks, hint):
+    settings.HOOKS_ALLOWED_NETWORKS = networks
+    page = admin_client.get(reverse("hooks:hook-create")).content.decode()
+    assert hint in page
+
+
+def test_step_four_is_named_verify(admin_client, hook):
+    page = admin_client.get(reverse("hooks:hook-create")).content.decode()
+    assert '<span class="num">4</span> Verify\n' in page
+    step = admin_client.get(reverse("hooks:hook-activate-step", args=[hook.id]) + "?setup=1")
+    assert f"<title>{hook.name} · Verify ·" in step.content.decode()
+    assert "Verify &amp; activate" not in step.content.decode()
+
+
+def test_an_error_summary_takes_focus_and_links_to_each_field(admin_client):
+    page = admin_client.post(reverse("hooks:hook-create"), {"uri": "ftp://x", "save": "1"})
+    content = page.content.decode()
+    assert 'class="errors error-summary" role="alert" tabindex="-1" data-error-summary' in content
+    assert '<a href="#id_name">Event hook name</a>: This field is required.' in content
+    data = {"uri": "ftp://x", "name": "N", "save": "1"}  # the service's checks, this time
+    content = admin_client.post(reverse("hooks:hook-create"), data).content.decode()
+    summary = content.split("data-error-summary>")[1].split("</div>")[0]
+    assert "2 problems to fix before saving" in summary
+    assert '<a href="#id_uri">Endpoint URL</a>' in summary
+    assert '<a href="#event-type-list">Event types</a>' in summary
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_verifying_go_to_hook_is_the_main_button(admin_client, hook, receiver):
+    EventHook.objects.filter(pk=hook.pk).update(uri=receiver.url)
+    data = {"fragment": "verify", "next": f"/eventhooks/{hook.id}/activate?setup=1"}
+    verified = admin_client.post(reverse("hooks:hook-verify", args=[hook.id]), data,
+                                 HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    assert f'<a class="button primary" id="go-to-hook" href="/eventhooks/{hook.id}">Go to hook' in (
+        verified
+    )
+    assert '<button type="submit" id="verify-button" hx-swap-oob="true">Verify again' in verified
+    page = admin_client.get(reverse("hooks:hook-activate-step", args=[hook.id])).content.decode()
+    assert 'id="go-to-hook"' in page and 'class="primary">Verify<' not in page

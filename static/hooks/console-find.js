@@ -1,5 +1,6 @@
-// Copy buttons and a few "find" conveniences of the console. Everything works without
-// this file: copy buttons stay hidden, filter forms keep their submit buttons.
+// Copy buttons and a few conveniences of the console (issue #14). Everything works
+// without this file: copy buttons stay hidden, filter forms keep their submit buttons,
+// the "N selected" count is right after each search or save.
 (function () {
   "use strict";
 
@@ -89,6 +90,29 @@
       button.hidden = true;
     });
   }
+
+  // "N selected" and its chips follow the ticked event types at once (the server draws
+  // them too, but only when the list is redrawn).
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[type=checkbox][name=event_types]")) return;
+    var list = box.closest(".event-type-list");
+    if (!list) return;
+    var ticked = list.querySelectorAll("input[type=checkbox][name=event_types]:checked");
+    var count = list.querySelector("[data-selected-count]");
+    var chips = list.querySelector("[data-selected-chips]");
+    if (count) count.textContent = String(ticked.length);
+    if (!chips) return;
+    chips.textContent = ticked.length ? ": " : "";
+    ticked.forEach(function (tick) {
+      var chip = document.createElement("span");
+      chip.className = "chip";
+      var label = tick.closest("label").querySelector(".type-label");
+      chip.textContent = label ? label.textContent : tick.value;
+      chips.appendChild(chip);
+      chips.appendChild(document.createTextNode(" "));
+    });
+  });
 
   function wire(root) {
     wireCopyButtons(root);
