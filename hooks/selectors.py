@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import hashlib
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from hooks.catalog import AUDIT_EVENT_TYPES, CATEGORIES
@@ -16,6 +20,9 @@ from hooks.systemlog import scan as log_scan
 from hooks.systemlog.query import Clause, compile_filter, keyword_clause, text_contains
 
 MAX_PAGE = 200
+DELIVERY_SCAN_LIMIT = 5_000  # deliveries a text search examines per page, at most
+MAX_SEARCH = 255
+MAX_REDELIVERY_DEPTH = 10  # links followed from a delivery to the redeliveries of its events
 
 
 class CursorError(ValueError):
@@ -75,8 +82,15 @@ def deliveries_page(
     until: datetime | None = None,
     after: str | None = None,
     limit: int = 50,
+    q: str = "",
+    scan_limit: int | None = None,
 ) -> Page:
-    """One page of a hook's deliveries, newest first, by keyset (fast at millions of rows)."""
+    """One page of a hook's deliveries, newest first, by keyset (fast at millions of rows).
+
+    `q` finds deliveries by eventId or by an event's uuid through indexes (Delivery.event_id,
+    Event.uuid, then its matches and their redeliveries); any other term (an event type, an
+    actor) by a bounded scan: see _search_page.
+    """
     rows: QuerySet[Delivery] = Delivery.objects.filter(hook=hook)
     if status:
         rows = rows.filter(status=status)
@@ -86,7 +100,78 @@ def deliveries_page(
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lt=until)
+    q = q.strip()[:MAX_SEARCH]
+    if q:
+        ids = _deliveries_by_id(hook, q)
+        if ids:
+            rows = rows.filter(pk__in=ids)
+        else:
+            scan_limit = scan_limit or DELIVERY_SCAN_LIMIT
+            return _search_page(rows, q, after=after, limit=limit, scan_limit=scan_limit)
     return keyset_page(with_log_state(rows), time_field="created_at", after=after, limit=limit)
+
+
+def _deliveries_by_id(hook: EventHook, q: str) -> set[int]:
+    """Ids of `hook`'s deliveries whose eventId is `q`, or that carry the event whose uuid is
+    `q` (the delivery that claimed it, and the redeliveries of that one): index lookups only."""
+    found: set[int] = set()
+    with contextlib.suppress(ValueError):  # not a UUID: it cannot be an eventId
+        found.update(
+            Delivery.objects.filter(hook=hook, event_id=uuid.UUID(q)).values_list("pk", flat=True)
+        )
+    carried = set(
+        Match.objects.filter(hook=hook, event__uuid=q, delivery__isnull=False).values_list(
+            "delivery_id", flat=True
+        )
+    )
+    frontier = carried
+    for _ in range(MAX_REDELIVERY_DEPTH):
+        if not frontier:
+            break
+        found.update(frontier)
+        frontier = (
+            set(Delivery.objects.filter(redelivery_of__in=frontier).values_list("pk", flat=True))
+            - found
+        )
+    return found
+
+
+def _search_page(rows: QuerySet[Delivery], q: str, *, after: str | None, limit: int,
+                 scan_limit: int) -> Page:  # fmt: skip
+    """Deliveries whose events have `q` as type, uuid or actor, examining at most `scan_limit`
+    of the newest rows after the cursor.
+
+    The database narrows by substring (`body` contains `q`, within that window only), and
+    hooks.delivery.delivery_log.carries confirms on the parsed envelope, so "admin" does not
+    find every delivery that merely mentions an admin target. A window that ends before the
+    page is full makes a partial page whose cursor continues after the window.
+    """
+    from hooks.delivery.delivery_log import carries
+
+    if after:
+        moment, pk = decode_cursor(after)
+        rows = rows.filter(created_at__lte=moment).filter(
+            Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk)
+        )
+    limit = max(1, min(limit, MAX_PAGE))
+    window = rows.order_by("-created_at", "-id").values("pk")[:scan_limit]
+    candidates = with_log_state(Delivery.objects.filter(pk__in=window, body__icontains=q))
+    found: list[Delivery] = []
+    for delivery in candidates.order_by("-created_at", "-id").iterator(chunk_size=100):
+        if not carries(delivery.body, q):
+            continue
+        if len(found) == limit:  # one more match: the page is full and has a next one
+            last = found[-1]
+            return Page(items=found, next_cursor=encode_cursor(last.created_at, last.pk))
+        found.append(delivery)
+    edge = list(
+        rows.order_by("-created_at", "-id").values_list("created_at", "pk")[
+            scan_limit - 1 : scan_limit
+        ]
+    )
+    if edge:  # the window was full: older rows are unexamined
+        return Page(items=found, next_cursor=encode_cursor(*edge[0]), partial=True)
+    return Page(items=found, next_cursor=None)
 
 
 def with_log_state(rows: QuerySet[Delivery]) -> QuerySet[Delivery]:
@@ -111,6 +196,7 @@ def with_log_state(rows: QuerySet[Delivery]) -> QuerySet[Delivery]:
         last_attempt_status=Subquery(finished.values("response_status")[:1]),
         last_attempt_error=Subquery(finished.values("error")[:1]),
         last_attempt_at=Subquery(finished.values("finished_at")[:1]),
+        last_attempt_duration=Subquery(finished.values("duration_ms")[:1]),
         redelivery_of_event_id=F("redelivery_of__event_id"),
         redelivered_as_event_id=Subquery(replaced_by.values("event_id")[:1]),
     )
@@ -333,4 +419,51 @@ def redelivery_progress(hook: EventHook, *, started: datetime) -> RedeliveryProg
         pending=pending,
         succeeded=counts[Delivery.Status.SUCCEEDED],
         failed=counts[Delivery.Status.FAILED],
+    )
+
+
+@dataclass(frozen=True)
+class HookOverview:
+    """What the read-only Overview shows beyond the hook row itself."""
+
+    created_by: str  # a username; the external id when the user is gone; "" when unknown
+    secret_fingerprint: str  # first 8 hex digits of SHA-256 of the signing secret, never it
+    secret_rotated_at: datetime | None  # None: never rotated, the secret is the creation one
+    event_types: list[tuple[str, str, str]]  # (name, label, filter expression or "")
+
+
+def secret_fingerprint(secret: str) -> str:
+    """Enough of the secret's SHA-256 to tell two secrets apart, nothing to sign with."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:8] if secret else ""
+
+
+def hook_overview(hook: EventHook) -> HookOverview:
+    """The Overview's extra facts: 3 small queries (creator, last rotation, type labels).
+
+    The rotation time is read from the hook's own audit trail (the rotation writes an
+    `event_hook.updated` entry with debugData.change = signingSecret.rotate), so no column
+    has to mirror it.
+    """
+    creator = ""
+    if hook.created_by_id is not None:
+        users = get_user_model().objects.filter(pk=hook.created_by_id)
+        creator = users.values_list("username", flat=True).first() or ""
+    rotated = (
+        Event.objects.filter(
+            event_type="event_hook.updated",
+            data__target__0__id=hook.id,
+            data__debugContext__debugData__change="signingSecret.rotate",
+        )
+        .order_by("-published", "-id")
+        .values_list("published", flat=True)
+        .first()
+    )
+    labels = dict(EventType.objects.filter(name__in=hook.event_types).values_list("name", "label"))
+    return HookOverview(
+        created_by=creator or hook.created_by_external_id,
+        secret_fingerprint=secret_fingerprint(hook.signing_secret),
+        secret_rotated_at=rotated,
+        event_types=[
+            (name, labels.get(name, name), hook.filters.get(name, "")) for name in hook.event_types
+        ],
     )

@@ -21,6 +21,7 @@ app_name = "hooks"
 
 hook_urls = [  # /eventhooks/<id>/...
     path("eventhooks/<str:hook_id>", hook_detail.hook_detail, name="hook-detail"),
+    path("eventhooks/<str:hook_id>/edit", hook_detail.hook_edit, name="hook-edit"),
     path("eventhooks/<str:hook_id>/filters", filters.hook_filters, name="hook-filters"),
     path("eventhooks/<str:hook_id>/filters/check", filters.hook_filter_check,
          name="hook-filter-check"),

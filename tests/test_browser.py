@@ -112,7 +112,7 @@ def test_a_hook_from_creation_to_deletion(live_server, admin_user, cluster, rece
         assert receiver.verifications[-1].header("Authorization") == AUTH_SECRET
 
         # The overview: no secret anywhere, and the health picture.
-        page.click("text=Go to the hook")
+        page.click("text=Go to hook")  # #14 item 4: "Go to hook" is the main button now
         page.wait_for_selector("svg.health-chart")
         assert AUTH_SECRET not in page.content() and hook.signing_secret not in page.content()
         shot(page, "07-hook-overview")

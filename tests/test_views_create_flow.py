@@ -197,7 +197,7 @@ def test_an_advanced_expression_is_saved_as_written(admin_client, hook):
     hook.refresh_from_db()
     assert hook.filters["user.lifecycle.create"] == expression
     page = admin_client.get(reverse("hooks:hook-filters", args=[hook.id])).content.decode()
-    assert 'value="advanced" checked' in page
+    assert 'value="advanced" data-mode checked' in page  # data-mode: #14 item 3
 
 
 def test_unticking_apply_filter_removes_the_filter(admin_client, hook):
@@ -214,7 +214,11 @@ def test_unticking_apply_filter_removes_the_filter(admin_client, hook):
     ("changes", "message"),
     [
         ({"f0-mode": "advanced", "f0-expression": "event.actor.id eq "}, "expected a value"),
-        ({"f0-mode": "advanced", "f0-expression": ""}, "The expression cannot be left blank."),
+        # #14 item 3: a blank expression falls back on the conditions; with none, an error.
+        (
+            {"f0-mode": "advanced", "f0-expression": "", "f0-row_value": [""]},
+            "The expression cannot be left blank.",
+        ),
         ({"f0-mode": "advanced", "f0-expression": "event.actor.id"}, "must evaluate to true"),
         ({"f0-row_value": [""]}, "Add at least one condition"),
         ({"f0-row_field": ["nonsense"]}, "Choose a field"),
@@ -233,7 +237,8 @@ def test_every_invalid_filter_is_an_error_in_its_section(admin_client, hook, cha
 def test_add_another_row_without_javascript_and_as_an_htmx_fragment(admin_client, hook):
     url = reverse("hooks:hook-filters", args=[hook.id])
     page = admin_client.post(url, filter_data(row_action="add:0")).content.decode()
-    assert page.count('name="f0-row_value"') == 3  # the filled row, the blank, one more
+    # #14 item 3: exactly one more row than posted (it used to add two).
+    assert page.count('name="f0-row_value"') == 2
     assert "Add at least one condition" not in page
     fragment = admin_client.post(url, filter_data(row_action="add:0"),
                                  HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
@@ -321,3 +326,148 @@ def test_verify_on_the_activate_step_shows_the_live_result(admin_client, hook, r
     assert "Verified" in verified and 'hx-swap-oob="true"' in verified
     assert EventHook.objects.get(pk=hook.pk).verification_status == "VERIFIED"
     assert Event.objects.filter(event_type="event_hook.verified").count() == 2
+
+
+# --- #14 item 3: filter builder fixes ---------------------------------------------------------
+
+
+def test_add_another_adds_exactly_one_row_however_many_are_blank(admin_client, hook):
+    url = reverse("hooks:hook-filters", args=[hook.id])
+    for values in (["a@x.com"], ["a@x.com", ""], ["", ""]):
+        data = filter_data(row_action="add:0", **{
+            "f0-row_field": ["actor.alternateId"] * len(values),
+            "f0-row_operator": ["eq"] * len(values), "f0-row_value": values,
+        })  # fmt: skip
+        fragment = admin_client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+        assert fragment.count('name="f0-row_value"') == len(values) + 1, values
+
+
+def test_a_new_row_has_no_field_chosen(admin_client, hook):
+    page = admin_client.get(reverse("hooks:hook-filters", args=[hook.id])).content.decode()
+    section = page.split('id="section-f0"')[1].split("</fieldset>")[0]
+    assert '<option value="" selected>Choose a field…</option>' in section
+    assert '<option value="eventType" selected>' not in section
+
+
+def test_switching_to_expression_language_carries_the_conditions_over(admin_client, hook):
+    url = reverse("hooks:hook-filters", args=[hook.id])
+    data = filter_data(row_action="mode:0", **{"f0-mode": "advanced"})
+    fragment = admin_client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<fieldset class="card filter-section" id="section-f0"')
+    expression = "event.actor.alternateId eq &#x27;admin@example.com&#x27;"
+    assert f">{expression}</textarea>" in fragment
+    assert 'class="check ok"' in fragment  # the switched-to mode is checked at once
+    # And back: an expression of the builder's shape becomes rows again.
+    back = filter_data(row_action="mode:0", **{
+        "f0-mode": "simple", "f0-row_value": [""],
+        "f0-expression": "event.actor.id ne '00u1' && event.eventType.startsWith('user.')",
+    })  # fmt: skip
+    rows = admin_client.post(url, back, HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="00u1"' in rows and 'value="user."' in rows
+    assert '<option value="ne" selected>' in rows and '<option value="sw" selected>' in rows
+
+
+def test_saving_in_expression_language_with_the_box_left_blank_saves_the_conditions(
+    admin_client, hook
+):
+    """Without JavaScript the box is drawn blank; the conditions on screen are the filter."""
+    data = filter_data(**{"f0-mode": "advanced", "f0-expression": ""})
+    response = admin_client.post(reverse("hooks:hook-filters", args=[hook.id]), data)
+    assert response.status_code == 302
+    hook.refresh_from_db()
+    assert hook.filters == {
+        "user.lifecycle.create": "event.actor.alternateId eq 'admin@example.com'"
+    }
+
+
+def test_rows_save_every_operator(admin_client, hook):
+    data = filter_data(**{
+        "f0-row_field": ["actor.alternateId", "target.type", "outcome.reason"],
+        "f0-row_operator": ["ew", "ne", "co"],
+        "f0-row_value": ["@corp.com", "UserGroup", "PASSWORD"],
+    })  # fmt: skip
+    admin_client.post(reverse("hooks:hook-filters", args=[hook.id]), data)
+    hook.refresh_from_db()
+    assert hook.filters["user.lifecycle.create"] == (
+        "event.actor.alternateId.endsWith('@corp.com')"
+        " && event.target.?[type eq 'UserGroup'].size() eq 0"
+        " && event.outcome.reason.contains('PASSWORD')"
+    )
+    page = admin_client.get(reverse("hooks:hook-filters", args=[hook.id])).content.decode()
+    assert page.count("selected>ew ·") == 1 and page.count("selected>co ·") == 1
+
+
+def test_an_operator_a_field_does_not_offer_is_an_error(admin_client, hook):
+    data = filter_data(**{"f0-row_field": ["changedAttributes"], "f0-row_operator": ["sw"]})
+    response = admin_client.post(reverse("hooks:hook-filters", args=[hook.id]), data)
+    assert response.status_code == 200
+    assert "changedAttributes offers only" in response.content.decode()
+
+
+def test_a_refused_save_keeps_the_check_and_its_caret(admin_client, hook):
+    data = filter_data(**{"f0-mode": "advanced", "f0-expression": "event.actor.id eq 'x' &&"})
+    page = admin_client.post(reverse("hooks:hook-filters", args=[hook.id]), data).content.decode()
+    section = page.split('id="section-f0"')[1].split("</fieldset>")[0]
+    check = section.split('id="check-f0"')[1]
+    assert 'class="check bad"' in check and "<mark" in check and "(column" in check
+    assert section.count("Not a valid filter") == 1
+    assert '<p class="error-text" role="alert">' not in section  # said once, in the check
+
+
+# --- #14 item 4: create flow polish -------------------------------------------------------------
+
+
+def test_the_selected_count_is_drawn_for_the_script_to_update(admin_client):
+    page = admin_client.post(reverse("hooks:hook-create"), {
+        "event_types": ["user.lifecycle.create", "group.user_membership.add"], "search": "1",
+    }).content.decode()  # fmt: skip
+    assert "<span data-selected-count>2</span> selected" in page
+    assert "data-selected-chips" in page
+
+
+@pytest.mark.parametrize(
+    ("networks", "hint"),
+    [
+        (["127.0.0.0/8", "::1/128"], "http:// is allowed for addresses in 127.0.0.0/8, ::1/128"),
+        ([], "Must start with https:// and answer"),
+    ],
+)
+def test_the_url_hint_says_when_http_is_allowed(admin_client, settings, networks, hint):
+    settings.HOOKS_ALLOWED_NETWORKS = networks
+    page = admin_client.get(reverse("hooks:hook-create")).content.decode()
+    assert hint in page
+
+
+def test_step_four_is_named_verify(admin_client, hook):
+    page = admin_client.get(reverse("hooks:hook-create")).content.decode()
+    assert '<span class="num">4</span> Verify\n' in page
+    step = admin_client.get(reverse("hooks:hook-activate-step", args=[hook.id]) + "?setup=1")
+    assert f"<title>{hook.name} · Verify ·" in step.content.decode()
+    assert "Verify &amp; activate" not in step.content.decode()
+
+
+def test_an_error_summary_takes_focus_and_links_to_each_field(admin_client):
+    page = admin_client.post(reverse("hooks:hook-create"), {"uri": "ftp://x", "save": "1"})
+    content = page.content.decode()
+    assert 'class="errors error-summary" role="alert" tabindex="-1" data-error-summary' in content
+    assert '<a href="#id_name">Event hook name</a>: This field is required.' in content
+    data = {"uri": "ftp://x", "name": "N", "save": "1"}  # the service's checks, this time
+    content = admin_client.post(reverse("hooks:hook-create"), data).content.decode()
+    summary = content.split("data-error-summary>")[1].split("</div>")[0]
+    assert "2 problems to fix before saving" in summary
+    assert '<a href="#id_uri">Endpoint URL</a>' in summary
+    assert '<a href="#event-type-list">Event types</a>' in summary
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_verifying_go_to_hook_is_the_main_button(admin_client, hook, receiver):
+    EventHook.objects.filter(pk=hook.pk).update(uri=receiver.url)
+    data = {"fragment": "verify", "next": f"/eventhooks/{hook.id}/activate?setup=1"}
+    verified = admin_client.post(reverse("hooks:hook-verify", args=[hook.id]), data,
+                                 HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    assert f'<a class="button primary" id="go-to-hook" href="/eventhooks/{hook.id}">Go to hook' in (
+        verified
+    )
+    assert '<button type="submit" id="verify-button" hx-swap-oob="true">Verify again' in verified
+    page = admin_client.get(reverse("hooks:hook-activate-step", args=[hook.id])).content.decode()
+    assert 'id="go-to-hook"' in page and 'class="primary">Verify<' not in page

@@ -65,7 +65,8 @@ def test_the_htmx_poll_returns_only_the_list_fragment(admin_client, hook):
     fragment = admin_client.get(url, {"status": "SUCCEEDED"}, HTTP_HX_REQUEST="true")
     content = fragment.content.decode()
     assert content.lstrip().startswith('<div id="delivery-list"')
-    assert f'hx-get="{url}?status=SUCCEEDED"' in content
+    # #14 item 1: the poll reads the filters from the form, not from the URL it was drawn for.
+    assert f'hx-get="{url}" hx-include="#delivery-filters"' in content
     assert "hx-preserve" in content  # finished rows keep their open state across polls
 
 
@@ -219,3 +220,168 @@ def test_redeliver_all_failed_counts_only_originals_no_redelivery_replaced(admin
     assert "Redeliver all failed (1)" in page
     confirm = admin_client.get(reverse("hooks:deliveries-redeliver-failed", args=[hook.id]))
     assert "<strong>1</strong> failed delivery" in confirm.content.decode()
+
+
+# --- #14 item 1: deliveries you can find ------------------------------------------------------
+
+
+def event(uuid: str, event_type: str = "user.lifecycle.create", actor: str = "ops@example.com"):
+    return {
+        "uuid": uuid, "eventType": event_type,
+        "actor": {"id": f"00u-{actor[:3]}", "type": "User", "alternateId": actor,
+                  "displayName": actor.split("@")[0].title()},
+        "target": [{"id": "00uT", "type": "User", "alternateId": "t@example.com",
+                    "displayName": "Tess Target"}],
+    }  # fmt: skip
+
+
+def carrying(hook: EventHook, *events: dict, status: str = "SUCCEEDED", minutes_ago: int = 0):
+    delivery = make_delivery(hook, status, minutes_ago=minutes_ago)
+    delivery.body = encode(
+        envelope(hook_id=hook.id, event_id=str(delivery.event_id), events=list(events))
+    )
+    delivery.save(update_fields=["body"])
+    return delivery
+
+
+def listed(admin_client, hook, **params) -> list[int]:
+    response = admin_client.get(reverse("hooks:hook-deliveries", args=[hook.id]), params)
+    return [delivery.pk for delivery in response.context["page"].items]
+
+
+def test_a_row_shows_event_type_actor_target_event_id_and_duration(admin_client, hook):
+    delivery = carrying(hook, event("u-1"), event("u-2", "user.session.start", "b@example.com"))
+    page = admin_client.get(reverse("hooks:hook-deliveries", args=[hook.id])).content.decode()
+    summary = page.split(f'<summary id="delivery-{delivery.event_id}">')[1].split("</summary>")[0]
+    assert '<code class="event-type">user.lifecycle.create, user.session.start</code>' in summary
+    assert '<strong class="actor">ops@example.com</strong> +1' in summary
+    assert '<strong class="target">Tess Target (User)</strong>' in summary
+    assert f'<code class="event-id">{delivery.event_id}</code>' in summary
+    assert '<span class="fact duration">42 ms</span>' in summary
+
+
+def test_the_payload_is_pretty_printed_with_a_copy_button(admin_client, hook):
+    delivery = carrying(hook, event("u-pretty"))
+    page = admin_client.get(reverse("hooks:hook-deliveries", args=[hook.id])).content.decode()
+    payload = page.split(f'id="payload-{delivery.pk}">')[1].split("</pre>")[0]
+    assert "\n  &quot;eventType&quot;: &quot;com.okta.event_hook&quot;,\n" in payload
+    assert f'data-copy="payload-{delivery.pk}"' in page
+    assert f'data-copy-text="{delivery.event_id}"' in page  # the eventId's copy button
+
+
+def test_search_by_event_id_is_an_index_lookup(admin_client, hook):
+    wanted = carrying(hook, event("u-a"))
+    carrying(hook, event("u-b"))
+    assert listed(admin_client, hook, q=str(wanted.event_id)) == [wanted.pk]
+
+
+def test_search_by_event_uuid_finds_the_delivery_and_its_redeliveries(admin_client, hook):
+    from hooks.models import Event, Match
+
+    original = carrying(hook, event("4f8e-uuid-1"), status="FAILED", minutes_ago=5)
+    copy = carrying(hook, event("4f8e-uuid-1"))
+    Delivery.objects.filter(pk=copy.pk).update(redelivery_of=original)
+    carrying(hook, event("other"))
+    stored = Event.objects.create(
+        uuid="4f8e-uuid-1", published=timezone.now(), event_type="user.lifecycle.create",
+        data=event("4f8e-uuid-1"),
+    )  # fmt: skip
+    Match.objects.create(hook=hook, event=stored, delivery=original)
+    assert listed(admin_client, hook, q="4f8e-uuid-1") == [copy.pk, original.pk]
+    # Without its match row (purged), the scan of the bodies still finds it.
+    Match.objects.all().delete()
+    assert listed(admin_client, hook, q="4f8e-uuid-1") == [copy.pk, original.pk]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("user.session.start", ["session"]),
+        ("user.session", ["session"]),  # a dotted prefix
+        ("user.lifecycle.create", ["create"]),
+        ("OPS@example.com", ["create"]),  # actor alternateId, any case
+        ("00u-b@e", ["session"]),  # actor id
+        ("Tess Target", []),  # a target is not an actor: the body mentions it, no match
+        ("user", ["session", "create"]),  # whole leading segments of a type
+        ("use", []),  # not a whole segment
+    ],
+)
+def test_search_by_event_type_or_actor(admin_client, hook, q, expected):
+    made = {
+        "create": carrying(hook, event("u-c"), minutes_ago=2),
+        "session": carrying(hook, event("u-s", "user.session.start", "b@example.com")),
+    }
+    assert listed(admin_client, hook, q=q) == [made[name].pk for name in expected]
+
+
+def test_a_text_search_is_bounded_and_says_so(admin_client, hook, monkeypatch):
+    from hooks import selectors
+
+    monkeypatch.setattr(selectors, "DELIVERY_SCAN_LIMIT", 3)
+    old = carrying(hook, event("u-old", "user.session.start"), minutes_ago=9)
+    for minutes in range(3):
+        carrying(hook, event(f"u-{minutes}"), minutes_ago=minutes)
+    url = reverse("hooks:hook-deliveries", args=[hook.id])
+    response = admin_client.get(url, {"q": "user.session.start"})
+    assert response.context["page"].items == [] and response.context["page"].partial
+    page = response.content.decode()
+    assert "Searched the newest 3 deliveries" in page and "search older deliveries" in page
+    more = admin_client.get(url, {"q": "user.session.start",
+                                  "after": response.context["page"].next_cursor})  # fmt: skip
+    assert [d.pk for d in more.context["page"].items] == [old.pk]
+
+
+def test_search_combines_with_the_status_filter(admin_client, hook):
+    failed = carrying(hook, event("u-f"), status="FAILED", minutes_ago=1)
+    carrying(hook, event("u-s"))
+    assert listed(admin_client, hook, q="ops@example.com", status="FAILED") == [failed.pk]
+
+
+def test_the_filter_form_applies_on_change_and_keeps_a_submit_button(admin_client, hook):
+    page = admin_client.get(reverse("hooks:hook-deliveries", args=[hook.id])).content.decode()
+    form = page.split('<form method="get"')[1].split("</form>")[0]
+    assert 'id="delivery-filters"' in form and 'hx-trigger="change, submit"' in form
+    assert 'autocomplete="off"' in form and 'hx-sync="#deliveries:replace"' in form
+    assert 'type="search" name="q"' in form
+    assert '<button type="submit" data-submit-fallback>Filter</button>' in form
+
+
+def test_a_filter_change_updates_the_redeliver_all_count_out_of_band(admin_client, hook):
+    make_delivery(hook, "FAILED", code=500, minutes_ago=30)
+    url = reverse("hooks:hook-deliveries", args=[hook.id])
+    changed = admin_client.get(url, {"status": "FAILED"}, HTTP_HX_REQUEST="true",
+                               HTTP_HX_TRIGGER="delivery-filters").content.decode()  # fmt: skip
+    assert '<div id="redeliver-all" hx-swap-oob="true">' in changed
+    assert "Redeliver all failed (1)" in changed
+    since = (timezone.now() - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    narrowed = admin_client.get(url, {"since": since}, HTTP_HX_REQUEST="true",
+                                HTTP_HX_TRIGGER="delivery-filters").content.decode()  # fmt: skip
+    assert '<div id="redeliver-all" hx-swap-oob="true">' in narrowed
+    assert "Redeliver all failed" not in narrowed
+    polled = admin_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "redeliver-all" not in polled  # polls skip the count
+
+
+def test_a_history_restore_gets_the_whole_page(admin_client, hook):
+    url = reverse("hooks:hook-deliveries", args=[hook.id])
+    page = admin_client.get(url, {"status": "FAILED"}, HTTP_HX_REQUEST="true",
+                            HTTP_HX_HISTORY_RESTORE_REQUEST="true").content.decode()  # fmt: skip
+    assert "<html" in page and '<option value="FAILED" selected>' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_successful_bulk_redelivery_the_failed_count_does_not_grow(
+    admin_client, hook, receiver
+):
+    EventHook.objects.filter(pk=hook.pk).update(uri=receiver.url, verification_status="VERIFIED")
+    for minutes in (3, 2):
+        make_delivery(hook, "FAILED", code=500, minutes_ago=minutes)
+    url = reverse("hooks:hook-deliveries", args=[hook.id])
+    assert "Redeliver all failed (2)" in admin_client.get(url).content.decode()
+    admin_client.post(reverse("hooks:deliveries-redeliver-failed", args=[hook.id]))
+    assert Delivery.objects.filter(hook=hook, status="SUCCEEDED").count() == 2
+    page = admin_client.get(url).content.decode()
+    assert "Redeliver all failed" not in page  # both recovered: nothing to offer
+    assert page.count("redelivered → ") == 2
+    confirm = admin_client.get(reverse("hooks:deliveries-redeliver-failed", args=[hook.id]))
+    assert b"no failed deliveries" in confirm.content

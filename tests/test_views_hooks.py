@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -164,24 +165,35 @@ def test_unknown_hooks_are_404(admin_client):
     assert admin_client.get(reverse("hooks:hook-detail", args=["whoNOPE"])).status_code == 404
 
 
-# --- Overview: edit everything ---------------------------------------------------------------
+# --- Overview (read-only) and the Edit page ----------------------------------------------------
+# Changed by #14 item 5: the form moved from the Overview to /eventhooks/<id>/edit.
 
 
-def test_the_overview_shows_status_secret_section_health_and_the_form(admin_client, hook):
+def test_the_overview_shows_status_secret_section_health_and_a_summary(admin_client, hook):
     page = admin_client.get(reverse("hooks:hook-detail", args=[hook.id])).content.decode()
     assert f"<title>{hook.name} · Event hook" in page
     assert "Rotate secret" in page
     assert "<svg" in page and '<title id="health-title">' in page
+    assert '<code id="overview-uri">https://receiver.example.com/okta</code>' in page
+    assert "secret stored (never shown)" in page
+    assert 'name="uri"' not in page and 'class="hook-form"' not in page  # read-only
+    assert f'href="/eventhooks/{hook.id}/edit"' in page
+    assert "This hook is unverified" in page and "?setup=1" in page
+    assert AUTH_SECRET not in page
+
+
+def test_the_edit_page_has_the_form(admin_client, hook):
+    page = admin_client.get(reverse("hooks:hook-edit", args=[hook.id])).content.decode()
+    assert f"<title>{hook.name} · Edit" in page
     assert 'value="https://receiver.example.com/okta"' in page
     assert "A secret is stored" in page
-    assert "This hook is unverified" in page and "?setup=1" in page
     assert AUTH_SECRET not in page
 
 
 def test_saving_the_overview_replaces_the_hook(admin_client, hook):
     data = edit_data(hook, name="Renamed", description="New words",
                      event_types=["user.lifecycle.create"])  # fmt: skip
-    response = admin_client.post(reverse("hooks:hook-detail", args=[hook.id]), data)
+    response = admin_client.post(reverse("hooks:hook-edit", args=[hook.id]), data)
     assert response.status_code == 302
     hook.refresh_from_db()
     assert (hook.name, hook.description, hook.event_types) == (
@@ -191,7 +203,7 @@ def test_saving_the_overview_replaces_the_hook(admin_client, hook):
 
 
 def test_a_new_secret_replaces_and_the_clear_box_removes_it(admin_client, hook):
-    url = reverse("hooks:hook-detail", args=[hook.id])
+    url = reverse("hooks:hook-edit", args=[hook.id])
     admin_client.post(url, edit_data(hook, auth_value="Bearer new-one"))
     hook.refresh_from_db()
     assert hook.auth_value == "Bearer new-one"
@@ -203,7 +215,7 @@ def test_a_new_secret_replaces_and_the_clear_box_removes_it(admin_client, hook):
 def test_a_channel_change_of_a_verified_hook_warns_that_verification_was_reset(admin_client, hook):
     EventHook.objects.filter(pk=hook.pk).update(verification_status="VERIFIED")
     hook.refresh_from_db()
-    url = reverse("hooks:hook-detail", args=[hook.id])
+    url = reverse("hooks:hook-edit", args=[hook.id])
     page = admin_client.get(url).content.decode()
     assert "resets\n      verification" in page or "resets verification" in page
     response = admin_client.post(url, edit_data(hook, uri="https://other.example.com/"),
@@ -215,7 +227,7 @@ def test_a_channel_change_of_a_verified_hook_warns_that_verification_was_reset(a
 def test_a_rename_keeps_verification(admin_client, hook):
     EventHook.objects.filter(pk=hook.pk).update(verification_status="VERIFIED")
     hook.refresh_from_db()
-    admin_client.post(reverse("hooks:hook-detail", args=[hook.id]), edit_data(hook, name="New"))
+    admin_client.post(reverse("hooks:hook-edit", args=[hook.id]), edit_data(hook, name="New"))
     assert EventHook.objects.get(pk=hook.pk).verification_status == "VERIFIED"
 
 
@@ -237,7 +249,7 @@ def test_a_rename_keeps_verification(admin_client, hook):
     ],
 )
 def test_every_invalid_edit_is_a_field_error(admin_client, hook, changes, message):
-    response = admin_client.post(reverse("hooks:hook-detail", args=[hook.id]),
+    response = admin_client.post(reverse("hooks:hook-edit", args=[hook.id]),
                                  edit_data(hook, **changes))  # fmt: skip
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -247,7 +259,7 @@ def test_every_invalid_edit_is_a_field_error(admin_client, hook, changes, messag
 
 def test_a_duplicate_name_is_an_error_on_the_name_field(admin_client, admin_user, hook):
     make_hook(admin_user, name="Taken")
-    response = admin_client.post(reverse("hooks:hook-detail", args=[hook.id]),
+    response = admin_client.post(reverse("hooks:hook-edit", args=[hook.id]),
                                  edit_data(hook, name="Taken"))  # fmt: skip
     form = response.context["form"]
     assert form.errors["name"] == ["An event hook named 'Taken' already exists"]
@@ -255,7 +267,7 @@ def test_a_duplicate_name_is_an_error_on_the_name_field(admin_client, admin_user
 
 def test_a_secret_typed_into_a_failing_form_is_asked_for_again_not_echoed(admin_client, hook):
     response = admin_client.post(
-        reverse("hooks:hook-detail", args=[hook.id]),
+        reverse("hooks:hook-edit", args=[hook.id]),
         edit_data(hook, uri="ftp://x", auth_value="Bearer typed-NOT-echoed"),
     )
     page = response.content.decode()
@@ -266,7 +278,7 @@ def test_a_secret_typed_into_a_failing_form_is_asked_for_again_not_echoed(admin_
 def test_htmx_add_header_returns_only_the_rows_fragment(admin_client, hook):
     data = edit_data(hook, header_action="add")
     del data["save"]
-    response = admin_client.post(reverse("hooks:hook-detail", args=[hook.id]), data,
+    response = admin_client.post(reverse("hooks:hook-edit", args=[hook.id]), data,
                                  HTTP_HX_REQUEST="true")  # fmt: skip
     page = response.content.decode()
     assert page.lstrip().startswith('<div id="header-rows"')
@@ -278,14 +290,14 @@ def test_htmx_add_header_returns_only_the_rows_fragment(admin_client, hook):
 def test_htmx_remove_header_drops_that_row(admin_client, hook):
     data = edit_data(hook, header_action="remove:0")
     del data["save"]
-    response = admin_client.post(reverse("hooks:hook-detail", args=[hook.id]), data,
+    response = admin_client.post(reverse("hooks:hook-edit", args=[hook.id]), data,
                                  HTTP_HX_REQUEST="true")  # fmt: skip
     assert 'value="X-Env"' not in response.content.decode()
     assert EventHook.objects.get(pk=hook.pk).headers == [{"key": "X-Env", "value": "prod"}]
 
 
 def test_an_htmx_save_answers_with_a_client_redirect(admin_client, hook):
-    url = reverse("hooks:hook-detail", args=[hook.id])
+    url = reverse("hooks:hook-edit", args=[hook.id])
     response = admin_client.post(url, edit_data(hook, name="Via htmx"), HTTP_HX_REQUEST="true")
     assert response["HX-Redirect"] == f"/eventhooks/{hook.id}"
 
@@ -351,3 +363,55 @@ def test_the_health_picture_counts_deliveries_per_hour_by_outcome(hook):
 def test_an_empty_health_picture_still_draws(hook):
     svg = str(health_svg(hook_health(hook)))
     assert "0 deliveries in the last 24 hours" in svg
+
+
+# --- #14 item 5: creator, fingerprint, health, plurals and relative times --------------------
+
+
+def test_the_overview_names_the_creator_and_fingerprints_the_secret(admin_client, admin_user, hook):
+    EventHook.objects.filter(pk=hook.pk).update(created_by=admin_user)
+    page = admin_client.get(reverse("hooks:hook-detail", args=[hook.id])).content.decode()
+    assert '<strong class="created-by">admin</strong>' in page
+    fingerprint = hashlib.sha256(hook.signing_secret.encode()).hexdigest()[:8]
+    assert f">{fingerprint}</code>" in page
+    assert hook.signing_secret not in page
+    assert "Never (made with the hook)" in page
+    assert "just now" in page  # created a moment ago
+
+
+def test_a_rotation_shows_its_time_on_the_overview(admin_client, hook):
+    admin_client.post(reverse("hooks:hook-rotate-secret", args=[hook.id]))
+    admin_client.get(reverse("hooks:hook-detail", args=[hook.id]))  # the one-time reveal
+    page = admin_client.get(reverse("hooks:hook-detail", args=[hook.id])).content.decode()
+    assert "Never (made with the hook)" not in page
+    rotated = page.split("<dt>Rotated</dt>")[1].split("</dd>")[0]
+    assert "just now" in rotated
+
+
+@pytest.mark.parametrize(
+    ("failures", "text"), [(1, "1 failed attempt in"), (3, "3 failed attempts")]
+)
+def test_a_failing_hook_is_flagged_in_its_header_and_the_list(admin_client, hook, failures, text):
+    EventHook.objects.filter(pk=hook.pk).update(
+        consecutive_failures=failures,
+        failing_since=timezone.now() - timedelta(minutes=1, seconds=5),
+        last_delivery_at=timezone.now(), last_delivery_outcome="FAILED",
+    )  # fmt: skip
+    detail = admin_client.get(reverse("hooks:hook-detail", args=[hook.id])).content.decode()
+    assert 'id="hook-failing"' in detail and text in detail
+    assert "1\xa0minute ago" in detail  # Django's timesince keeps number and unit together
+    listing = admin_client.get(reverse("hooks:hook-list")).content.decode()
+    assert '<th scope="col">Health</th>' in listing
+    assert '<span class="health failing">Failing</span>' in listing and text in listing
+
+
+def test_a_healthy_and_a_new_hook_read_so_in_the_list(admin_client, admin_user, hook):
+    EventHook.objects.filter(pk=hook.pk).update(
+        last_delivery_at=timezone.now(), last_delivery_outcome="SUCCEEDED"
+    )
+    make_hook(admin_user, name="Brand new")
+    listing = admin_client.get(reverse("hooks:hook-list")).content.decode()
+    assert '<span class="health ok">Healthy</span>' in listing
+    assert '<span class="health idle">No deliveries yet</span>' in listing
+    detail = admin_client.get(reverse("hooks:hook-detail", args=[hook.id])).content.decode()
+    assert 'id="hook-failing"' not in detail

@@ -227,7 +227,8 @@ def test_no_secret_appears_on_any_console_page(admin_client, hook_and_secret):
     )  # fmt: skip
     _, raw_token = token_create(user=hook.created_by, name="hidden")
     urls = [
-        "/", "/eventhooks/new", f"/eventhooks/{hook.id}", f"/eventhooks/{hook.id}/filters",
+        "/", "/eventhooks/new", f"/eventhooks/{hook.id}", f"/eventhooks/{hook.id}/edit",
+        f"/eventhooks/{hook.id}/filters",
         f"/eventhooks/{hook.id}/preview", f"/eventhooks/{hook.id}/preview?edit=1",
         f"/eventhooks/{hook.id}/preview?event_type=group.user_membership.add",
         f"/eventhooks/{hook.id}/deliveries", f"/eventhooks/{hook.id}/activity",
@@ -244,5 +245,5 @@ def test_no_secret_appears_on_any_console_page(admin_client, hook_and_secret):
         for secret in (AUTH_SECRET, signing_secret, raw_token):
             assert secret not in content, (url, secret[:12])
     # The edit form posts back with an error: still nothing.
-    response = admin_client.post(f"/eventhooks/{hook.id}", {"name": "", "save": "1"})
+    response = admin_client.post(f"/eventhooks/{hook.id}/edit", {"name": "", "save": "1"})
     assert AUTH_SECRET not in response.content.decode()

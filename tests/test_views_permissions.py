@@ -27,6 +27,7 @@ def console_urls(hook: EventHook) -> list[str]:
         reverse("hooks:hook-list"),
         reverse("hooks:hook-create"),
         reverse("hooks:hook-detail", args=[hook.id]),
+        reverse("hooks:hook-edit", args=[hook.id]),
         reverse("hooks:hook-filters", args=[hook.id]),
         reverse("hooks:hook-preview", args=[hook.id]),
         reverse("hooks:hook-deliveries", args=[hook.id]),

@@ -9,6 +9,7 @@ redelivery) falls back on its own row.
 from __future__ import annotations
 
 import http
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ class LogState:
     next_attempt_at: datetime | None
     redelivery_of: str | None  # eventId of the delivery this one sends again
     redelivered_as: str | None  # eventId of the newest redelivery that replaced this one
+    duration_ms: float | None = None  # of the newest finished attempt
 
 
 def log_state(delivery: Delivery) -> LogState:
@@ -46,7 +48,90 @@ def log_state(delivery: Delivery) -> LogState:
         else None,
         redelivery_of=_event_id(delivery, "redelivery_of_event_id", "redelivery_of"),
         redelivered_as=_event_id(delivery, "redelivered_as_event_id", None),
+        duration_ms=getattr(delivery, "last_attempt_duration", None),
     )
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What a delivery carried, read from its body (the exact text sent): for its row."""
+
+    event_types: list[str]
+    actors: list[str]  # alternateId, else displayName, else id; distinct, in order
+    targets: list[str]  # "displayName (type)"; distinct, in order
+    event_uuids: list[str]
+    pretty: str  # the body indented, for reading; "" when there is none
+
+
+MAX_PRETTY = 20_000  # characters of indented payload drawn per delivery
+
+
+def contents(delivery: Delivery) -> Contents:
+    """The events inside `delivery`'s envelope, summed up (a body that is not an envelope,
+    such as a verification's, gives empty lists)."""
+    try:
+        document = json.loads(delivery.body) if delivery.body else None
+    except ValueError:
+        return Contents([], [], [], [], delivery.body)
+    events = _events(document)
+    # Dicts as ordered sets: first appearance wins, duplicates fold.
+    types: dict[str, None] = {}
+    actors: dict[str, None] = {}
+    targets: dict[str, None] = {}
+    uuids: dict[str, None] = {}
+    for event in events:
+        types[str(event.get("eventType") or "")] = None
+        uuids[str(event.get("uuid") or "")] = None
+        actor = _actor_of(event)
+        actors[
+            str(actor.get("alternateId") or actor.get("displayName") or actor.get("id") or "")
+        ] = None
+        for target in event.get("target") or []:
+            if isinstance(target, dict):
+                name = target.get("displayName") or target.get("alternateId") or target.get("id")
+                targets[f"{name} ({target.get('type')})" if target.get("type") else str(name)] = (
+                    None
+                )
+    pretty = json.dumps(document, indent=2, ensure_ascii=False) if document is not None else ""
+    if len(pretty) > MAX_PRETTY:
+        pretty = pretty[:MAX_PRETTY] + "\n…"
+    return Contents(
+        event_types=[t for t in types if t],
+        actors=[a for a in actors if a],
+        targets=[t for t in targets if t and t != "None"],
+        event_uuids=[u for u in uuids if u],
+        pretty=pretty,
+    )
+
+
+def _events(document) -> list[dict]:
+    data = document.get("data") if isinstance(document, dict) else None
+    events = data.get("events") if isinstance(data, dict) else None
+    return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+
+
+def carries(delivery_body: str, term: str) -> bool:
+    """True when an event of the envelope has `term` as its eventType (or a dotted prefix of
+    it: "user.lifecycle"), its uuid, or its actor's id, alternateId or displayName
+    (those two case-insensitively, as people type them)."""
+    try:
+        events = _events(json.loads(delivery_body))
+    except ValueError:
+        return False
+    folded = term.casefold()
+    for event in events:
+        event_type = str(event.get("eventType") or "")
+        if event_type == term or event_type.startswith(term + "."):
+            return True
+        if str(event.get("uuid") or "") == term:
+            return True
+        actor = _actor_of(event)
+        if str(actor.get("id") or "") == term:
+            return True
+        for key in ("alternateId", "displayName"):
+            if str(actor.get(key) or "").casefold() == folded:
+                return True
+    return False
 
 
 def summary(delivery: Delivery, state: LogState, *, now: datetime) -> str:
@@ -95,3 +180,9 @@ def _event_id(delivery: Delivery, annotated: str, relation: str | None) -> str |
     if relation and getattr(delivery, f"{relation}_id", None) is not None:
         return str(getattr(delivery, relation).event_id)
     return None
+
+
+def _actor_of(event: dict) -> dict:
+    """The event's actor object ({} when it has none or it is not an object)."""
+    actor = event.get("actor")
+    return actor if isinstance(actor, dict) else {}

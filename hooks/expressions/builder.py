@@ -27,7 +27,19 @@ FILTER_FIELDS: dict[str, str] = {
     "target.alternateId": "event.target.?[alternateId …]",
     "target.displayName": "event.target.?[displayName …]",
 }
-FILTER_OPERATORS = ("eq",)
+# The operators a row offers: Okta's SCIM-style names, each compiled to EL the engine has.
+# No gt/lt: every field above is a string, where an ordering means nothing useful.
+FILTER_OPERATORS: dict[str, str] = {
+    "eq": "equals",
+    "ne": "does not equal",
+    "sw": "starts with",
+    "co": "contains",
+    "ew": "ends with",
+}
+_METHODS = {"sw": "startsWith", "co": "contains", "ew": "endsWith"}
+_METHOD_OPERATORS = {method: op for op, method in _METHODS.items()}
+# changedAttributes is a list: "contains the attribute" is the one test Okta's UI offers.
+CHANGED_OPERATORS = ("eq",)
 
 _TARGET_PREFIX = "target."
 _CHANGED = "changedAttributes"
@@ -63,16 +75,25 @@ def row_to_expression(row: FilterRow) -> str:
         known = ", ".join(FILTER_FIELDS)
         raise ValueError(f"unknown filter field {row.field!r}; expected one of {known}")
     if row.operator not in FILTER_OPERATORS:
-        raise ValueError(f"unknown filter operator {row.operator!r}; the simple UI offers 'eq'")
+        known = ", ".join(FILTER_OPERATORS)
+        raise ValueError(f"unknown filter operator {row.operator!r}; expected one of {known}")
+    if row.field == _CHANGED and row.operator not in CHANGED_OPERATORS:
+        raise ValueError(f"{_CHANGED} offers only 'eq' (the list contains the attribute)")
     if not isinstance(row.value, str):
         raise ValueError(f"filter values are strings, not {type(row.value).__name__}")
     literal = quote(row.value)
     if row.field.startswith(_TARGET_PREFIX):
         attribute = row.field.removeprefix(_TARGET_PREFIX)
+        if row.operator == "ne":  # no target has it (not "some target has another value")
+            return f"event.target.?[{attribute} eq {literal}].size() eq 0"
+        if row.operator in _METHODS:
+            return f"event.target.?[{attribute}.{_METHODS[row.operator]}({literal})].size()>0"
         return f"event.target.?[{attribute} eq {literal}].size()>0"
     if row.field == _CHANGED:
         return f"{FILTER_FIELDS[_CHANGED]}.contains({literal})"
-    return f"{FILTER_FIELDS[row.field]} eq {literal}"
+    if row.operator in _METHODS:
+        return f"{FILTER_FIELDS[row.field]}.{_METHODS[row.operator]}({literal})"
+    return f"{FILTER_FIELDS[row.field]} {row.operator} {literal}"
 
 
 def rows_to_expression(rows: Iterable[FilterRow]) -> str:
@@ -128,18 +149,38 @@ def _is_eq(token: Token) -> bool:
     return token.type in ("EQ", "EQEQ")
 
 
+def _is_ne(token: Token) -> bool:
+    return token.type in ("NE", "NEQ")
+
+
+def _method_test(trailers: list[Tree]) -> tuple[str, str] | None:
+    """(method, value) for a lone `.startsWith('v')` / `.contains('v')` / `.endsWith('v')`."""
+    if len(trailers) != 1 or trailers[0].data != "call":
+        return None
+    call = trailers[0]
+    method = str(call.children[0])
+    if method not in _METHOD_OPERATORS or call.children[1] is None:
+        return None
+    args = call.children[1].children
+    value = _string(args[0]) if len(args) == 1 else None
+    return None if value is None else (method, value)
+
+
 def _term_to_row(term: Tree) -> FilterRow | None:
-    """Match one conjunct against the three shapes the simple UI generates."""
+    """Match one conjunct against the shapes the simple UI generates."""
     if term.data == "chain":
         split = _event_path(term)
-        if split is None or split[0] != ("debugData", _CHANGED) or len(split[1]) != 1:
+        if split is None:
             return None
-        call = split[1][0]
-        if call.data != "call" or str(call.children[0]) != "contains" or call.children[1] is None:
+        test = _method_test(split[1])
+        if test is None:
             return None
-        args = call.children[1].children
-        value = _string(args[0]) if len(args) == 1 else None
-        return None if value is None else FilterRow(_CHANGED, "eq", value)
+        names, (method, value) = split[0], test
+        if names == ("debugData", _CHANGED):
+            return FilterRow(_CHANGED, "eq", value) if method == "contains" else None
+        if names in _SIMPLE_PATHS:
+            return FilterRow(_SIMPLE_PATHS[names], _METHOD_OPERATORS[method], value)
+        return None
     if term.data != "compare":
         return None
     left, op_branch, right = term.children
@@ -148,11 +189,14 @@ def _term_to_row(term: Tree) -> FilterRow | None:
     if split is None:
         return None
     names, rest = split
-    if not rest and names in _SIMPLE_PATHS and _is_eq(op):
-        value = _string(right)
-        return None if value is None else FilterRow(_SIMPLE_PATHS[names], "eq", value)
+    if not rest and names in _SIMPLE_PATHS and (_is_eq(op) or _is_ne(op)):
+        compared = _string(right)
+        operator = "eq" if _is_eq(op) else "ne"
+        return None if compared is None else FilterRow(_SIMPLE_PATHS[names], operator, compared)
     if names == ("target",) and op.type == "GT" and _is_zero(right):
-        return _target_row(rest)
+        return _target_row(rest, negated=False)
+    if names == ("target",) and _is_eq(op) and _is_zero(right):
+        return _target_row(rest, negated=True)
     return None
 
 
@@ -160,8 +204,9 @@ def _is_zero(tree: Tree) -> bool:
     return tree.data == "number" and str(tree.children[0]) == "0"
 
 
-def _target_row(trailers: list[Tree]) -> FilterRow | None:
-    """Match `.?[attribute eq 'value'].size()` after event.target."""
+def _target_row(trailers: list[Tree], *, negated: bool) -> FilterRow | None:
+    """Match `.?[attribute eq 'value'].size()` (or `.?[attribute.startsWith('v')]`, …) after
+    event.target; `negated`: compared with `eq 0`, which only the "ne" row generates."""
     if len(trailers) != 2:
         return None
     select, size = trailers
@@ -170,12 +215,19 @@ def _target_row(trailers: list[Tree]) -> FilterRow | None:
     if str(size.children[0]) != "size" or size.children[1] is not None:
         return None
     predicate = select.children[0]
+    if predicate.data == "chain" and not negated:
+        head, *rest = predicate.children
+        test = _method_test(rest)
+        if head.data != "name" or str(head.children[0]) not in _TARGET_ATTRIBUTES or not test:
+            return None
+        method, value = test
+        return FilterRow(_TARGET_PREFIX + str(head.children[0]), _METHOD_OPERATORS[method], value)
     if predicate.data != "compare" or not _is_eq(cast(Token, predicate.children[1])):
         return None
     name, _, literal = predicate.children
     if name.data != "name" or str(name.children[0]) not in _TARGET_ATTRIBUTES:
         return None
-    value = _string(literal)
-    if value is None:
+    compared = _string(literal)
+    if compared is None:
         return None
-    return FilterRow(_TARGET_PREFIX + str(name.children[0]), "eq", value)
+    return FilterRow(_TARGET_PREFIX + str(name.children[0]), "ne" if negated else "eq", compared)

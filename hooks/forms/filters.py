@@ -12,6 +12,7 @@ from django.http import QueryDict
 
 from hooks.expressions import (
     FILTER_FIELDS,
+    FILTER_OPERATORS,
     ExpressionError,
     FilterRow,
     compile_expression,
@@ -21,6 +22,8 @@ from hooks.expressions import (
 from hooks.models import EventHook, EventType
 
 SIMPLE, ADVANCED = "simple", "advanced"
+Row = tuple[str, str, str]  # (field, operator, value) of one builder row
+BLANK_ROW: Row = ("", "eq", "")  # no field chosen: a default field would filter silently
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class FilterSectionForm(forms.Form):
     """The filter of one event type: builder rows (simple) or an EL expression (advanced)."""
 
     field_choices = list(FILTER_FIELDS)
+    modes = [(SIMPLE, "Conditions"), (ADVANCED, "Okta Expression Language (advanced)")]
+    operator_choices = list(FILTER_OPERATORS.items())
     apply = forms.BooleanField(label="Apply filter", required=False)
     mode = forms.ChoiceField(
         choices=[(SIMPLE, "Simple conditions"), (ADVANCED, "Okta Expression Language")],
@@ -62,13 +67,13 @@ class FilterSectionForm(forms.Form):
     # Set by filter_sections and the views: the section's position, the rows to draw, and
     # the result of a live check.
     index: int
-    display_rows: list[tuple[str, str]]
+    display_rows: list[tuple[str, str, str]]  # (field, operator, value)
     check: dict[str, Any]
 
     def __init__(self, *args, event_type: EventType | str, stored: str = "", **kwargs):
         self.event_type = event_type if isinstance(event_type, str) else event_type.name
         self.label = getattr(event_type, "label", "")
-        self.initial_rows: list[tuple[str, str]] = []
+        self.initial_rows: list[Row] = []
         if "initial" not in kwargs:
             rows = expression_to_rows(stored) if stored else None
             kwargs["initial"] = {
@@ -76,24 +81,53 @@ class FilterSectionForm(forms.Form):
                 "mode": SIMPLE if rows or not stored else ADVANCED,
                 "expression": stored,
             }
-            self.initial_rows = [(r.field, r.value) for r in rows or []]
+            self.initial_rows = [(r.field, r.operator, r.value) for r in rows or []]
         super().__init__(*args, **kwargs)
 
-    def raw_rows(self) -> list[tuple[str, str]]:
+    def raw_rows(self) -> list[Row]:
         if not self.is_bound:
             return list(self.initial_rows)
         data = cast(QueryDict, self.data)  # bound to request.POST
         fields = data.getlist(self.add_prefix("row_field"))
+        operators = data.getlist(self.add_prefix("row_operator"))
         values = data.getlist(self.add_prefix("row_value"))
-        return [(f, v) for f, v in zip_longest(fields, values, fillvalue="")]
+        return [
+            (f, o or "eq", v) for f, o, v in zip_longest(fields, operators, values, fillvalue="")
+        ]
 
-    def rows(self, *, add: int = 0, remove: int | None = None) -> list[tuple[str, str]]:
-        """Rows to draw: filled ones (minus `remove`), then one blank row (plus `add`)."""
+    def rows(self, *, add: int = 0, remove: int | None = None) -> list[Row]:
+        """Rows to draw.
+
+        Adding keeps every row as it is on screen and appends `add` blank ones (so
+        "+ Add another" adds exactly one, also when no row is blank). Otherwise: the filled
+        rows (minus `remove`) and one blank row; with no filled row and an expression of
+        the builder's shape (the user wrote EL, then chose Conditions), that expression's rows.
+        """
         raw = self.raw_rows()
         if remove is not None and 0 <= remove < len(raw):
             del raw[remove]
-        filled = [(f, v) for f, v in raw if v.strip()]
-        return filled + [("", "")] * (1 + add)
+        if add:
+            return (raw or [BLANK_ROW]) + [BLANK_ROW] * add
+        filled = [row for row in raw if row[2].strip()]
+        if not filled and remove is None:
+            carried = expression_to_rows(self.expression_text()) if self.expression_text() else None
+            filled = [(r.field, r.operator, r.value) for r in carried or []]
+        return [*filled, BLANK_ROW]
+
+    def expression_text(self) -> str:
+        """The EL typed in the Expression Language box (or stored), stripped."""
+        if self.is_bound:
+            return (self.data.get(self.add_prefix("expression")) or "").strip()
+        return (self.initial.get("expression") or "").strip()
+
+    def display_expression(self) -> str:
+        """What the EL box shows: its own text, else the conditions' EL, so switching from
+        Conditions to Expression Language carries the filter over instead of emptying it."""
+        text = self.expression_text()
+        if text:
+            return text
+        built, problem = self._build_simple()
+        return built if problem is None else ""
 
     def current_mode(self) -> str:
         if self.is_bound:
@@ -110,29 +144,32 @@ class FilterSectionForm(forms.Form):
         """The expression this section stands for, and what is wrong with it (if anything)."""
         if self.current_mode() == SIMPLE:
             return self._build_simple()
-        text = (
-            self.data.get(self.add_prefix("expression"))
-            if self.is_bound
-            else self.initial.get("expression")
-        ) or ""
-        text = text.strip()
+        text = self.expression_text()
         if not text:
+            # Switched to Expression Language without JavaScript (the box was drawn blank):
+            # the conditions on screen are the filter.
+            built, problem = self._build_simple()
+            if problem is None:
+                return built, None
             return "", ExpressionProblem("The expression cannot be left blank.")
         return text, _compile_problem(text)
 
     def _build_simple(self) -> tuple[str, ExpressionProblem | None]:
         rows = []
-        for field, value in self.raw_rows():
+        for field, operator, value in self.raw_rows():
             if not value.strip():
                 continue
             if field not in FILTER_FIELDS:
                 return "", ExpressionProblem(f"Choose a field for the value '{value.strip()}'.")
-            rows.append(FilterRow(field, "eq", value.strip()))
+            rows.append(FilterRow(field, operator, value.strip()))
         if not rows:
             return "", ExpressionProblem(
                 "Add at least one condition, or switch to Okta Expression Language."
             )
-        text = rows_to_expression(rows)
+        try:
+            text = rows_to_expression(rows)
+        except ValueError as error:  # an operator this field does not offer
+            return "", ExpressionProblem(f"{error}.")
         return text, _compile_problem(text)
 
     def clean(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from itertools import zip_longest
 from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.http import QueryDict
 
 from hooks.eventhooks.validation import KEEP_SECRET, HookSpec
@@ -49,6 +50,16 @@ class EventTypesField(forms.MultipleChoiceField):
         return True
 
 
+def uri_hint() -> str:
+    """The endpoint rule as hooks.outbound.ssrf applies it: https, or http inside the
+    networks HOOKS_ALLOWED_NETWORKS lists (read now: the setting differs per deployment)."""
+    networks = list(settings.HOOKS_ALLOWED_NETWORKS)
+    rule = "Must start with https://"
+    if networks:
+        rule += f" (http:// is allowed for addresses in {', '.join(networks)})"
+    return f"{rule} and answer the one-time verification request."
+
+
 class HookDetailsForm(forms.Form):
     """Endpoint, name, description, authentication, custom headers and event types."""
 
@@ -56,7 +67,6 @@ class HookDetailsForm(forms.Form):
         label="Endpoint URL",
         max_length=1024,
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/okta/events"}),
-        help_text="Must start with https:// and answer the one-time verification request.",
     )
     name = forms.CharField(
         label="Event hook name", max_length=255, help_text="Unique among this org's event hooks."
@@ -94,6 +104,7 @@ class HookDetailsForm(forms.Form):
                 "event_types": list(hook.event_types),
             }
         super().__init__(*args, **kwargs)
+        self.fields["uri"].help_text = uri_hint()
         if not self.has_stored_secret:
             del self.fields["clear_auth_value"]
         else:

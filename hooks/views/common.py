@@ -76,10 +76,10 @@ TABS = (
     ("activate", "Verification", "hooks:hook-activate-step"),
 )
 STEPS = (
-    (1, "Details", "hooks:hook-detail"),
+    (1, "Details", "hooks:hook-edit"),
     (2, "Filters (optional)", "hooks:hook-filters"),
     (3, "Preview (optional)", "hooks:hook-preview"),
-    (4, "Verify & activate", "hooks:hook-activate-step"),
+    (4, "Verify", "hooks:hook-activate-step"),
 )
 
 

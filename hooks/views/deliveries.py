@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hooks import selectors
-from hooks.delivery.delivery_log import log_state, summary
+from hooks.delivery.delivery_log import contents, log_state, summary
 from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
 from hooks.forms import DeliveryFilterForm
 from hooks.lib.timestamps import format_timestamp
@@ -24,15 +24,17 @@ from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, parse_moment, safe_next
 
 PAGE_SIZE = 25
+FILTER_FORM_ID = "delivery-filters"
 MAX_REDELIVER = 1000  # per click: a bigger backlog is better replayed in steps
 
 
 def _filters(request: HtmxHttpRequest) -> tuple[DeliveryFilterForm, dict]:
     form = DeliveryFilterForm(request.GET)
     if not form.is_valid():
-        return form, {"status": None, "kind": None, "since": None, "until": None}
+        return form, {"status": None, "kind": None, "since": None, "until": None, "q": ""}
     data = form.cleaned_data
-    return form, {key: data[key] or None for key in ("status", "kind", "since", "until")}
+    filters = {key: data[key] or None for key in ("status", "kind", "since", "until")}
+    return form, {**filters, "q": data["q"].strip()}
 
 
 @require_GET
@@ -54,8 +56,11 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     for delivery in page.items:
         delivery.log = log_state(delivery)
         delivery.summary = summary(delivery, delivery.log, now=now)
+        delivery.contents = contents(delivery)
     failed_count = None
-    if not request.htmx:  # only the full page shows it; htmx polls skip the count
+    # The full page and a change of the filters show the count (the fragment then swaps it
+    # out of band); the 2-second polls skip it.
+    if not request.htmx or request.htmx.history_restore_request or _from_filters(request):
         failed = deliveries_matching(
             hook=hook, status=Delivery.Status.FAILED, since=filters["since"], until=filters["until"]
         )
@@ -70,13 +75,22 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
         page=page,
         after=after,
         failed_count=failed_count,
+        q=filters["q"],
+        filtered=any(filters.values()),
+        scan_limit=selectors.DELIVERY_SCAN_LIMIT,
         failed_count_capped=failed_count is not None and failed_count > MAX_REDELIVER,
         redeliver_limit=MAX_REDELIVER,
         redeliverable={Delivery.Status.SUCCEEDED, Delivery.Status.FAILED},
     )
-    if request.htmx:
+    # A history restore (back/forward past htmx's cache) needs the whole page, or the
+    # filters on screen would be those of another URL than the rows.
+    if request.htmx and not request.htmx.history_restore_request:
         return render(request, "hooks/_delivery_list.html", context)
     return render(request, "hooks/hook_deliveries.html", context)
+
+
+def _from_filters(request: HtmxHttpRequest) -> bool:
+    return request.htmx.trigger == FILTER_FORM_ID
 
 
 def _page_showing(hook, event_id: str) -> HttpResponse:

@@ -38,7 +38,9 @@ def spec_with_filters(hook: EventHook, filters: dict[str, str]) -> HookSpec:
 
 
 def _row_action(request: HtmxHttpRequest) -> tuple[int, int, int | None] | None:
-    """(section, add, remove) from a "row_action" button: "add:3" or "remove:3:1"."""
+    """(section, add, remove) from a "row_action" button: "add:3", "remove:3:1", or
+    "mode:3" (the Conditions / Expression Language switch: redraw the section, carrying
+    the filter over to the chosen mode)."""
     raw = request.POST.get("row_action", "")
     if not raw:
         return None
@@ -48,6 +50,8 @@ def _row_action(request: HtmxHttpRequest) -> tuple[int, int, int | None] | None:
         return indexes[0], 1, None
     if kind == "remove" and len(indexes) == 2 and indexes[0] is not None and indexes[1] is not None:
         return indexes[0], 0, indexes[1]
+    if kind == "mode" and len(indexes) == 1 and indexes[0] is not None:
+        return indexes[0], 0, None
     return -1, 0, None  # a malformed button value: redraw the page, never save it
 
 
@@ -86,6 +90,8 @@ def hook_filters(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
         if 0 <= index < len(sections):
             section = sections[index]
             section.display_rows = section.rows(add=add, remove=remove)
+            if request.POST["row_action"].startswith("mode:"):
+                _check(section)  # the switched-to mode shows at once whether it holds
             if request.htmx:
                 context = hook_page(request, hook, "filters", section=section)
                 return render(request, "hooks/_filter_section.html", context)
@@ -102,6 +108,7 @@ def hook_filters(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
             )
         except HookValidationError as error:
             _apply_filter_causes(request, sections, error.causes)
+            return _render(request, hook, sections)
         else:
             if is_setup(request):
                 target = reverse("hooks:hook-preview", args=[hook.id]) + "?setup=1"
@@ -109,7 +116,24 @@ def hook_filters(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
                 messages.success(request, "Filters saved.")
                 target = reverse("hooks:hook-filters", args=[hook.id])
             return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    # A refused save keeps each failing section's check, with the caret at the error, as the
+    # live check drew it: the save must not trade it for a bare message.
+    for section in sections:
+        if section.is_applied() and section.errors:
+            expression, problem = section.build()
+            if problem is not None:
+                section.check = {"expression": expression, "problem": problem, "result": None}
     return _render(request, hook, sections)
+
+
+def _check(section: FilterSectionForm) -> None:
+    """Validate the section's filter and backtest it on recent events (section.check)."""
+    expression, problem = section.build()
+    result = None
+    if problem is None:
+        result = backtest(event_type=section.event_type, expression=expression,
+                          limit=BACKTEST_EVENTS)  # fmt: skip
+    section.check = {"expression": expression, "problem": problem, "result": result}
 
 
 @require_POST
@@ -125,13 +149,7 @@ def hook_filter_check(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     if index >= len(sections):
         raise Http404("No such filter section")
     section = sections[index]
-    expression, problem = section.build()
-    result = None
-    if problem is None:
-        result = backtest(
-            event_type=section.event_type, expression=expression, limit=BACKTEST_EVENTS
-        )
-    section.check = {"expression": expression, "problem": problem, "result": result}
+    _check(section)
     if request.htmx:
         return render(request, "hooks/_filter_check.html", {"section": section, "hook": hook})
     for other in sections:

@@ -1,4 +1,4 @@
-"""A hook's Overview tab (edit everything), its signing secret and its Activity tab."""
+"""A hook's Overview tab (read-only) and Edit page, its signing secret and its Activity tab."""
 
 from __future__ import annotations
 
@@ -21,10 +21,21 @@ from hooks.views.common import HtmxHttpRequest, flash_secret, get_hook, hook_pag
 from hooks.views.hook_create import form_intent, render_details
 
 
-@require_http_methods(["GET", "POST"])
+@require_GET
 @superadmin_required
 def hook_detail(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
-    """`/eventhooks/<id>`: status, signing secret, health picture and the edit form."""
+    """`/eventhooks/<id>`: a read-only summary: status, health, signing secret, settings."""
+    hook = get_hook(hook_id)
+    context = hook_page(
+        request, hook, "overview", health=hook_health(hook), overview=selectors.hook_overview(hook)
+    )
+    return render(request, "hooks/hook_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@superadmin_required
+def hook_edit(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
+    """`/eventhooks/<id>/edit`: the details form (also step 1 of a resumed setup)."""
     hook = get_hook(hook_id)
     intent, index = "save", None
     if request.method == "POST":
@@ -48,9 +59,8 @@ def hook_detail(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
                 return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     else:
         form = HookDetailsForm(hook=hook)
-    health = None if request.htmx else hook_health(hook)
-    context = hook_page(request, hook, "overview", health=health)
-    return render_details(request, form, "hooks/hook_detail.html", context, intent, index)
+    context = hook_page(request, hook, "overview")
+    return render_details(request, form, "hooks/hook_edit.html", context, intent, index)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,0 +1,34 @@
+"""Template filters of the console's wording: relative times and a hook's health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+JUST_NOW_SECONDS = 60  # "0 minutes ago" reads like a bug; under a minute is "just now"
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """A moment in words: just now, 1 minute ago, 3 hours ago (one unit, correct plurals)."""
+    if moment is None:
+        return ""
+    now = timezone.now()
+    if abs((now - moment).total_seconds()) < JUST_NOW_SECONDS:
+        return "just now"
+    if moment > now:
+        return f"in {timesince(now, moment, depth=1)}"
+    return f"{timesince(moment, now, depth=1)} ago"
+
+
+@register.filter
+def health(hook) -> str:
+    """The hook's health: failing (its last attempts failed), ok (delivering), idle (never sent)."""
+    if hook.consecutive_failures or hook.failing_since:
+        return "failing"
+    return "idle" if hook.last_delivery_at is None else "ok"
