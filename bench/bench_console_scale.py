@@ -306,8 +306,9 @@ def scenarios(hooks: list[str]) -> dict[str, Callable[[], object]]:
     from django.test import Client
 
     from hooks.access.tokens import token_create
+    from hooks.lib.keyset import encode_cursor
     from hooks.models import Delivery, Event, EventHook
-    from hooks.selectors import deliveries_page, encode_cursor
+    from hooks.selectors import deliveries_page
 
     user = get_user_model().objects.create_superuser(
         "bench", "bench@example.com", secrets.token_urlsafe(16)

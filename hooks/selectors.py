@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import uuid
@@ -14,63 +13,18 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from hooks.catalog import AUDIT_EVENT_TYPES, CATEGORIES
-from hooks.lib.timestamps import parse_timestamp
+from hooks.lib.keyset import (
+    MAX_PAGE,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    keyset_page,
+)
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType, Match
-from hooks.systemlog import scan as log_scan
-from hooks.systemlog.query import Clause, compile_filter, keyword_clause, text_contains
 
-MAX_PAGE = 200
 DELIVERY_SCAN_LIMIT = 5_000  # deliveries a text search examines per page, at most
 MAX_SEARCH = 255
 MAX_REDELIVERY_DEPTH = 10  # links followed from a delivery to the redeliveries of its events
-
-
-class CursorError(ValueError):
-    """An `after` cursor that this server did not make."""
-
-
-def encode_cursor(moment: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        moment_text, pk_text = base64.urlsafe_b64decode(padded).decode().split("|")
-        moment, pk = parse_timestamp(moment_text), int(pk_text)
-        if moment is None or not 0 < pk < 2**63:  # a bigint id; larger overflows the query
-            raise ValueError
-        return moment, pk
-    except (ValueError, UnicodeDecodeError):
-        raise CursorError(f"'{cursor}' is not a cursor from a previous page") from None
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    next_cursor: str | None
-    partial: bool = False  # cut short by a bounded scan: the rest is behind next_cursor
-
-
-def keyset_page(rows: QuerySet, *, time_field: str, after: str | None, limit: int) -> Page:
-    """Rows newest first by (`time_field`, id), one page after the cursor `after`.
-
-    Keyset pagination: each page is an index range scan, as fast at row one
-    million as at row one, unlike OFFSET.
-    """
-    if after:
-        moment, pk = decode_cursor(after)
-        # The plain `<=` bound lets the database range-scan the index; the OR alone would not.
-        rows = rows.filter(**{f"{time_field}__lte": moment}).filter(
-            Q(**{f"{time_field}__lt": moment}) | Q(**{time_field: moment, "id__lt": pk})
-        )
-    limit = max(1, min(limit, MAX_PAGE))
-    items = list(rows.order_by(f"-{time_field}", "-id")[: limit + 1])
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = encode_cursor(getattr(items[-1], time_field), items[-1].pk)
-    return Page(items=items, next_cursor=next_cursor)
 
 
 def deliveries_page(
@@ -293,86 +247,6 @@ def subscribers_by_type() -> dict[str, list[tuple[str, str]]]:
         for event_type in types:
             subscribers.setdefault(event_type, []).append((hook_id, name))
     return subscribers
-
-
-def log_page(
-    *,
-    event_type: str = "",
-    actor: str = "",
-    q: str = "",
-    since: datetime | None = None,
-    until: datetime | None = None,
-    after: str | None = None,
-    limit: int = 50,
-) -> Page:
-    """One page of the System Log, newest first, by keyset (CursorError for a bad cursor).
-
-    `event_type` is a prefix (the API's `filter=eventType sw "…"`, so "user.session."
-    finds both sign-in and sign-out) and `q` free text (the API's `q`: every term appears
-    somewhere in the event). `actor` is an actor id or alternateId. An id some event has
-    is read through the actor index; the other conditions are tested by the bounded scan
-    of hooks/systemlog/scan.py (at most HOOKS_LOG_SCAN_LIMIT rows a page), whose partial
-    pages carry a cursor that continues after the last row examined.
-    """
-    rows = Event.objects.all()
-    predicates = []
-    if event_type:
-        quoted = event_type.replace("\\", "\\\\").replace('"', '\\"')
-        clause = compile_filter(f'eventType sw "{quoted}"')
-        rows = rows.filter(clause.narrowing)  # the event_type index: a superset on SQLite
-        predicates.append(clause)  # exact (case-sensitive) on every database
-    if actor:
-        if Event.objects.filter(actor_id=actor).exists():
-            rows = rows.filter(actor_id=actor)
-        else:
-            predicates.append(Clause(_alternate_id_is(actor), text_test=text_contains(actor)))
-    if q.strip():
-        predicates.append(keyword_clause(q))
-    if since:
-        rows = rows.filter(published__gte=since)
-    if until:
-        rows = rows.filter(published__lt=until)
-    if after:
-        rows = log_scan.after(rows, decode_cursor(after), descending=True)
-    page = log_scan.scan_page(rows, predicates, limit=max(1, min(limit, MAX_PAGE)), descending=True)
-    cursor = encode_cursor(*page.next_position) if page.next_position else None
-    return Page(items=page.items, next_cursor=cursor, partial=page.partial)
-
-
-@dataclass(frozen=True)
-class SentTo:
-    """One hook an event went to, and the delivery that carried it (None: still queued)."""
-
-    hook_id: str
-    hook_name: str
-    delivery_event_id: str | None
-    delivery_status: str | None
-
-
-def hooks_by_event(events: list[Event]) -> dict[int, list[SentTo]]:
-    """{event pk: the hooks it was matched to} for a page of the System Log: one query.
-
-    From the outbox (Match rows), which keeps each matched event with the delivery that
-    claimed it; a hook deleted since takes its matches with it.
-    """
-    sent: dict[int, list[SentTo]] = {event.pk: [] for event in events}
-    rows = (
-        Match.objects.filter(event_id__in=list(sent))
-        .order_by("hook__name", "id")
-        .values_list("event_id", "hook_id", "hook__name", "delivery__event_id", "delivery__status")
-    )
-    for event_id, hook_id, name, delivery_event_id, status in rows:
-        delivery = str(delivery_event_id) if delivery_event_id else None
-        sent[event_id].append(SentTo(hook_id, name, delivery, status))
-    return sent
-
-
-def _alternate_id_is(value: str):
-    def test(data) -> bool:
-        actor = data.get("actor") if isinstance(data, dict) else None
-        return isinstance(actor, dict) and actor.get("alternateId") == value
-
-    return test
 
 
 def hook_activity(hook: EventHook, *, after: str | None = None, limit: int = 50) -> Page:

@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 
 from hooks.api.errors import SUMMARIES
-from hooks.selectors import encode_cursor
+from hooks.lib.keyset import encode_cursor
 
 pytestmark = pytest.mark.django_db
 

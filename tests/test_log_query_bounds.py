@@ -7,7 +7,7 @@ import re
 import pytest
 from django.db.models import Q
 
-from hooks import selectors
+from hooks.systemlog import log_pages
 from hooks.systemlog.publishing import event_publish
 from hooks.systemlog.query import compile_filter
 
@@ -87,13 +87,13 @@ def test_a_scan_stops_at_the_limit_and_its_next_links_yield_every_match_once(
 
 
 def test_the_console_log_page_is_bounded_the_same_way(forty_events, examined):
-    page = selectors.log_page(actor="match@x.io")
+    page = log_pages.log_page(actor="match@x.io")
     assert [e.uuid for e in page.items] == ["u38"]  # newest first; stopped after 10 rows
     seen = [e.uuid for e in page.items]
     for _ in range(10):
         if page.next_cursor is None:
             break
-        page = selectors.log_page(actor="match@x.io", after=page.next_cursor)
+        page = log_pages.log_page(actor="match@x.io", after=page.next_cursor)
         seen += [e.uuid for e in page.items]
     assert page.next_cursor is None
     assert seen == ["u38", "u26", "u25", "u05"]
@@ -101,7 +101,7 @@ def test_the_console_log_page_is_bounded_the_same_way(forty_events, examined):
 
 
 def test_the_console_finds_an_actor_by_id_through_the_index(forty_events):
-    page = selectors.log_page(actor="00u05")
+    page = log_pages.log_page(actor="00u05")
     assert [e.uuid for e in page.items] == ["u05"]
 
 
@@ -116,10 +116,10 @@ def test_actor_id_conditions_narrow_the_query_on_the_actor_column():
 
 def test_the_console_says_a_short_page_is_a_partial_search(forty_events, admin_client):
     """A page cut by the scan limit says the search goes on, rather than "no entries match"."""
-    cursors, page = [None], selectors.log_page(actor="match@x.io")
+    cursors, page = [None], log_pages.log_page(actor="match@x.io")
     while page.items and page.next_cursor:  # find the empty page: rows u19..u10 hold no match
         cursors.append(page.next_cursor)
-        page = selectors.log_page(actor="match@x.io", after=page.next_cursor)
+        page = log_pages.log_page(actor="match@x.io", after=page.next_cursor)
     assert page.items == [] and page.partial and page.next_cursor
 
     empty = admin_client.get("/logs", {"actor": "match@x.io", "after": cursors[-1]})

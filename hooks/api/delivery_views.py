@@ -14,10 +14,11 @@ from hooks.api.hook_views import get_hook_or_404
 from hooks.api.params import limit_param, time_param, time_value
 from hooks.delivery.delivery_log import log_state
 from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
+from hooks.lib.keyset import CursorError
 from hooks.lib.timestamps import format_timestamp
 from hooks.models import Delivery
 from hooks.ops.org import org_url
-from hooks.selectors import CursorError, deliveries_matching, deliveries_page, with_log_state
+from hooks.selectors import deliveries_matching, deliveries_page, with_log_state
 
 ANY = inline_serializer("Object", {"id": serializers.CharField(required=False)})
 MAX_REDELIVER = 10_000

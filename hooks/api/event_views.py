@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 
 from hooks.api.errors import validation_error
 from hooks.api.params import limit_param, time_param
+from hooks.lib.keyset import CursorError, decode_cursor, encode_cursor
 from hooks.models import Event
 from hooks.ops.org import org_url
-from hooks.selectors import CursorError, decode_cursor, encode_cursor
 from hooks.systemlog.events import EventValidationError, refuse_console_only_types
 from hooks.systemlog.publishing import event_publish
 from hooks.systemlog.query import LogQueryError, compile_filter, keyword_clause

@@ -17,9 +17,10 @@ from hooks import selectors
 from hooks.delivery.delivery_log import contents, log_state, summary
 from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
 from hooks.forms import DeliveryFilterForm
+from hooks.lib.keyset import CursorError
 from hooks.lib.timestamps import format_timestamp
 from hooks.models import Delivery
-from hooks.selectors import CursorError, deliveries_matching, deliveries_page
+from hooks.selectors import deliveries_matching, deliveries_page
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, parse_moment, safe_next
 

@@ -13,8 +13,8 @@ from hooks import selectors
 from hooks.eventhooks.services import hook_replace, hook_rotate_signing_secret
 from hooks.eventhooks.validation import HookValidationError
 from hooks.forms import HookDetailsForm, apply_causes
+from hooks.lib.keyset import CursorError
 from hooks.models import EventHook
-from hooks.selectors import CursorError
 from hooks.views.auth import console_actor, superadmin_required
 from hooks.views.charts import hook_health
 from hooks.views.common import HtmxHttpRequest, flash_secret, get_hook, hook_page

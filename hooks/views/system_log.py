@@ -7,10 +7,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from hooks import selectors
 from hooks.forms import LogFilterForm
+from hooks.lib.keyset import CursorError
 from hooks.models import EventType
-from hooks.selectors import CursorError
+from hooks.systemlog import log_pages
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest
 
@@ -22,7 +22,7 @@ def system_log(request: HtmxHttpRequest) -> HttpResponse:
     form = LogFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     try:
-        page = selectors.log_page(
+        page = log_pages.log_page(
             event_type=(filters.get("event_type") or "").strip(),
             actor=(filters.get("actor") or "").strip(),
             q=filters.get("q") or "",
@@ -34,7 +34,7 @@ def system_log(request: HtmxHttpRequest) -> HttpResponse:
         messages.error(request, "That page link is not valid any more; here is the first page.")
         return redirect("hooks:system-log")
     # Which hooks each event went to: one query for the whole page, not one per row.
-    sent_to = selectors.hooks_by_event(page.items)
+    sent_to = log_pages.hooks_by_event(page.items)
     for event in page.items:
         event.sent_to = sent_to[event.pk]
     context = {"form": form, "page": page}
