@@ -134,6 +134,14 @@ def active_verified_hook(api, create_hook, receiver) -> dict:
     return {**verified.json(), "signingSecret": created["signingSecret"]}
 
 
+def pytest_collection_modifyitems(items):
+    """A test that starts pytest-django's live_server (itself or through a fixture) is marked
+    `live_server`, so `make test-fast` leaves it out without a marker to forget."""
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.live_server)
+
+
 @pytest.fixture(autouse=True)
 def tasks_run_inline(request, settings):
     """Unit tests run django-q2 tasks synchronously; integration tests use a real cluster."""

@@ -225,6 +225,7 @@ def test_a_rolled_back_publish_delivers_nothing(active_verified_hook, receiver):
     assert not Event.objects.filter(actor_id="00u00000000000000000").exists()
 
 
+@pytest.mark.slow  # waits out two 0.3 s timeouts
 def test_verification_causes_for_timeout_and_refused(api, hook_body, receiver, settings):
     settings.HOOKS_DELIVERY_TIMEOUT = 0.3
     receiver.set_behaviour(verification="hang")

@@ -32,6 +32,7 @@ def django_setup(**variables: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a child Python process
 def test_a_clean_environment_refuses_to_start_and_says_what_to_set():
     result = django_setup()
     assert result.returncode != 0
@@ -41,12 +42,14 @@ def test_a_clean_environment_refuses_to_start_and_says_what_to_set():
     assert "DJANGO_DEBUG=1" in result.stderr  # what local use sets instead
 
 
+@pytest.mark.slow  # a child Python process
 def test_manage_py_check_fails_the_same_way_in_a_clean_environment():
     result = run_python("manage.py", "check")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow  # a child Python process
 def test_debug_off_refuses_the_development_key_even_when_set_explicitly():
     from django.conf import settings
 
@@ -55,6 +58,7 @@ def test_debug_off_refuses_the_development_key_even_when_set_explicitly():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow  # a child Python process
 def test_debug_off_with_a_real_key_starts_and_check_deploy_reports_our_warnings():
     key = secrets.token_urlsafe(50)
     started = django_setup(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key)
@@ -74,6 +78,7 @@ def test_debug_off_with_a_real_key_starts_and_check_deploy_reports_our_warnings(
     assert "hooks.W002" in checked.stderr  # ALLOWED_HOSTS '*'
 
 
+@pytest.mark.slow  # a child Python process
 def test_production_defaults_are_the_safe_ones():
     """Loopback receivers and insecure cookies are development choices, not defaults."""
     probe = (
@@ -88,6 +93,7 @@ def test_production_defaults_are_the_safe_ones():
     assert result.stdout.split() == ["False", "[]", "True", "True"]
 
 
+@pytest.mark.slow  # a child Python process
 def test_development_mode_is_switched_on_explicitly():
     result = django_setup(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
