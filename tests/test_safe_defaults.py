@@ -126,3 +126,34 @@ def test_the_suite_itself_runs_in_explicit_development_mode():
     assert os.environ["DJANGO_SETTINGS_MODULE"] == "tests.settings"
     assert os.environ["DJANGO_DEBUG"] == "1"
     assert "127.0.0.0/8" in settings.HOOKS_ALLOWED_NETWORKS
+
+
+def make_dry_run(*arguments: str) -> str:
+    """What `make -n` would run on a machine with no virtualenv yet."""
+    dry_run = subprocess.run(
+        ["make", "-n", *arguments, "VENV=/nonexistent"],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        capture_output=True,
+        text=True,
+    )
+    assert dry_run.returncode == 0, dry_run.stderr
+    return dry_run.stdout
+
+
+def test_make_run_installs_only_what_running_needs():
+    planned = make_dry_run("run")
+    assert "-r requirements.txt" in planned
+    assert "requirements-dev.txt" not in planned
+
+
+@pytest.mark.parametrize("target", ["test", "test-fast", "lint", "bench"])
+def test_the_development_targets_install_the_development_tools(target):
+    assert "-r requirements-dev.txt" in make_dry_run(target)
+
+
+def test_make_test_fast_leaves_out_the_slow_markers_and_shows_the_slowest():
+    [command] = [line for line in make_dry_run("test-fast").splitlines() if "pytest" in line]
+    for marker in ("integration", "browser", "live_server", "slow"):
+        assert f"not {marker}" in command
+    assert "--durations=" in command
