@@ -8,11 +8,11 @@ HOST ?= 127.0.0.1
 # development mode (the development key, loopback receivers) unless told otherwise.
 DJANGO_DEBUG ?= 1
 
-.PHONY: run test test-fast lint bench setup setup-run clean
+.PHONY: run test test-fast lint typecheck bench setup setup-run clean
 
 # Two install markers, each remade only when a requirements file it depends on changes:
-# `make run` installs what running needs (requirements.txt); test, test-fast, lint and bench
-# also install the development tools (requirements-dev.txt, which includes the first).
+# `make run` installs what running needs (requirements.txt); test, test-fast, lint, typecheck
+# and bench also install the development tools (requirements-dev.txt, which includes the first).
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -46,8 +46,16 @@ test: setup
 test-fast: setup
 	HOOKS_TESTING=1 $(BIN)/python -m pytest -m "$(FAST)" --durations=$(DURATIONS) $(PYTEST_ARGS)
 
+## make lint: ruff (lint and format), migrations in step with the models, import contracts
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports --no-cache --no-logo
+
+## make typecheck: mypy with django-stubs over hooks/ and hooksite/ (config: pyproject.toml)
+typecheck: setup
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/run_all.py

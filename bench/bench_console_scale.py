@@ -32,7 +32,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import PYTHON, ROOT, machine_facts, percentile  # noqa: E402
+from common import PYTHON, ROOT, machine_facts, percentile
 
 warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed here
 
@@ -377,11 +377,19 @@ def add_rare_events(count: int) -> None:
     first, last = Event.objects.order_by("id").first(), Event.objects.order_by("id").last()
     step = (last.published - first.published) / count
     Event.objects.bulk_create(
-        Event(uuid=f"rare-{i}", published=first.published + step * i, event_type=RARE_TYPE,
-              actor_id=RARE_ACTOR, data={"uuid": f"rare-{i}", "eventType": RARE_TYPE,
-                                        "actor": {"id": RARE_ACTOR, "alternateId": RARE_EMAIL}})
+        Event(
+            uuid=f"rare-{i}",
+            published=first.published + step * i,
+            event_type=RARE_TYPE,
+            actor_id=RARE_ACTOR,
+            data={
+                "uuid": f"rare-{i}",
+                "eventType": RARE_TYPE,
+                "actor": {"id": RARE_ACTOR, "alternateId": RARE_EMAIL},
+            },
+        )
         for i in range(count)
-    )  # fmt: skip
+    )
 
 
 def report(results: dict[str, list[float]], baselines: tuple[str, str]) -> None:

@@ -34,10 +34,10 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine_facts, process_cpu_seconds, speed_probe  # noqa: E402
-from delivery_report import Baseline, Latency, Throughput, report  # noqa: E402
-from receiver_process import ReceiverProcess  # noqa: E402
-from stack import BENCH_EVENT_TYPE, Stack  # noqa: E402
+from common import machine_facts, process_cpu_seconds, speed_probe
+from delivery_report import Baseline, Latency, Throughput, report
+from receiver_process import ReceiverProcess
+from stack import BENCH_EVENT_TYPE, Stack
 
 EVENTS_PER_REQUEST = 100
 PUBLISH_CLIENTS = 3

@@ -16,8 +16,8 @@ from typing import Any
 # Runnable as a plain script from anywhere: make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hooks.expressions import compile_expression  # noqa: E402
-from hooks.expressions.examples import VALID_EXAMPLES  # noqa: E402
+from hooks.expressions import compile_expression
+from hooks.expressions.examples import VALID_EXAMPLES
 
 COMPILE_ROUNDS = 30
 EVAL_SECONDS = 0.25  # per example; keeps the whole run well under 30 s

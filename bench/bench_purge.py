@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_console_scale import bulk_load, start_django, throwaway_database  # noqa: E402
-from common import machine_facts, percentile  # noqa: E402
+from bench_console_scale import bulk_load, start_django, throwaway_database
+from common import machine_facts, percentile
 
 WRITE_EVERY = 0.02
 SURVIVORS = 100

@@ -60,18 +60,43 @@ class UserIdentityAdmin(ReadOnlyAdmin):
 class EventHookAdmin(ReadOnlyAdmin):
     """Hooks are created, changed, verified and deleted in the console or the API."""
 
-    list_display = ("name", "id", "status", "verification_status", "uri", "last_delivery_outcome",
-                    "last_delivery_at")  # fmt: skip
+    list_display = (
+        "name",
+        "id",
+        "status",
+        "verification_status",
+        "uri",
+        "last_delivery_outcome",
+        "last_delivery_at",
+    )
     list_filter = ("status", "verification_status")
     search_fields = ("id", "name", "uri")
     # An allow-list: no stored secret (auth value, signing secrets) is among them.
     fields = (
-        "where_to_change", "id", "name", "description", "status", "verification_status",
-        "event_types", "filters", "uri", "headers", "auth_key", "created_at", "created_by",
-        "created_by_external_id", "updated_at", "version", "last_delivery_at",
-        "last_delivery_outcome", "last_success_at", "consecutive_failures", "failing_since",
-        "disabled_reason", "previous_signing_secret_expires_at",
-    )  # fmt: skip
+        "where_to_change",
+        "id",
+        "name",
+        "description",
+        "status",
+        "verification_status",
+        "event_types",
+        "filters",
+        "uri",
+        "headers",
+        "auth_key",
+        "created_at",
+        "created_by",
+        "created_by_external_id",
+        "updated_at",
+        "version",
+        "last_delivery_at",
+        "last_delivery_outcome",
+        "last_success_at",
+        "consecutive_failures",
+        "failing_since",
+        "disabled_reason",
+        "previous_signing_secret_expires_at",
+    )
     readonly_fields = fields
 
     @admin.display(description="Changes")
@@ -111,8 +136,15 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.register(Delivery, site=site)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("event_id", "hook", "kind", "status", "attempt_count", "last_status_code",
-                    "created_at")  # fmt: skip
+    list_display = (
+        "event_id",
+        "hook",
+        "kind",
+        "status",
+        "attempt_count",
+        "last_status_code",
+        "created_at",
+    )
     list_filter = ("status", "kind")
     search_fields = ("event_id", "hook__id", "hook__name")
     list_select_related = ("hook",)
@@ -142,9 +174,15 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     search_fields = ("id", "name", "user__username")
     # An allow-list: the token's hash is not among them.
     fields = (
-        "where_to_change", "id", "name", "user", "token_hint", "created_at", "last_used_at",
+        "where_to_change",
+        "id",
+        "name",
+        "user",
+        "token_hint",
+        "created_at",
+        "last_used_at",
         "revoked_at",
-    )  # fmt: skip
+    )
     readonly_fields = fields
 
     @admin.display(description="Changes")

@@ -11,5 +11,7 @@ class HooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from hooks import checks, signals  # noqa: F401  (registers checks, receivers)
-        from hooks.systemlog import auth_events as sources  # noqa: F401  (registers checks, receivers)
+        # Imported for their side effects, and only here: Django registers receivers and
+        # checks once the app registry is ready, and these modules import the models.
+        from hooks import checks, signals  # noqa: F401
+        from hooks.systemlog import auth_events  # noqa: F401

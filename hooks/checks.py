@@ -92,7 +92,7 @@ def org_url_check(app_configs, **kwargs) -> list[Error]:
 
     Workers have no request to learn the console's address from, and receivers read the
     org from the envelope's `source`: one silently skipped every event that named
-    http://127.0.0.1:8000. Development servers record what they serve (hooks/lib/org.py); a
+    http://127.0.0.1:8000. Development servers record what they serve (hooks/ops/org.py); a
     deployment behind a proxy or a load balancer cannot know its public URL, so it must say.
     """
     if settings.DEBUG or settings.HOOKS_ORG_URL:

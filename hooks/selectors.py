@@ -10,8 +10,10 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from hooks.catalog import AUDIT_EVENT_TYPES, CATEGORIES
-from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType
-from hooks.systemlog.events import parse_timestamp
+from hooks.lib.timestamps import parse_timestamp
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType, Match
+from hooks.systemlog import scan as log_scan
+from hooks.systemlog.query import Clause, compile_filter, keyword_clause, text_contains
 
 MAX_PAGE = 200
 
@@ -154,10 +156,12 @@ def hook_list(sort: str) -> tuple[list[EventHook], dict[str, str]]:
     """Every hook in the chosen order, and {event type name: label} for their types: 2 queries."""
     hooks = list(
         EventHook.objects.order_by(*HOOK_SORTS.get(sort, HOOK_SORTS["status"])).defer(
-            "auth_value_encrypted", "signing_secret_encrypted",
-            "previous_signing_secret_encrypted", "filters",
+            "auth_value_encrypted",
+            "signing_secret_encrypted",
+            "previous_signing_secret_encrypted",
+            "filters",
         )
-    )  # fmt: skip
+    )
     names = {name for hook in hooks for name in hook.event_types}
     labels = dict(EventType.objects.filter(name__in=names).values_list("name", "label"))
     return hooks, labels
@@ -169,17 +173,21 @@ class CatalogGroup:
     types: list[EventType]
 
 
-def event_type_groups(*, q: str = "", keep: set[str] | frozenset = frozenset(),
-                      eligible_only: bool = True) -> list[CatalogGroup]:  # fmt: skip
+def event_type_groups(
+    *, q: str = "", keep: set[str] | frozenset = frozenset(), eligible_only: bool = True
+) -> list[CatalogGroup]:
     """The catalog grouped by category in the console's order; `q` narrows it, `keep` stays."""
     rows = EventType.objects.all()
     if eligible_only:
         rows = rows.filter(Q(hook_eligible=True) | Q(name__in=keep))
     if q:
         rows = rows.filter(
-            Q(name__icontains=q) | Q(label__icontains=q) | Q(description__icontains=q)
-            | Q(category__icontains=q) | Q(name__in=keep)
-        )  # fmt: skip
+            Q(name__icontains=q)
+            | Q(label__icontains=q)
+            | Q(description__icontains=q)
+            | Q(category__icontains=q)
+            | Q(name__in=keep)
+        )
     groups: dict[str, list[EventType]] = {}
     for row in rows.order_by("name"):
         groups.setdefault(row.category, []).append(row)
@@ -205,6 +213,7 @@ def log_page(
     *,
     event_type: str = "",
     actor: str = "",
+    q: str = "",
     since: datetime | None = None,
     until: datetime | None = None,
     after: str | None = None,
@@ -212,33 +221,64 @@ def log_page(
 ) -> Page:
     """One page of the System Log, newest first, by keyset (CursorError for a bad cursor).
 
-    `actor` is an actor id or alternateId. An id some event has is read through the actor
-    index; anything else is compared with actor.alternateId by the bounded scan of
-    hooks/systemlog/scan.py (at most HOOKS_LOG_SCAN_LIMIT rows a page), whose partial pages
-    carry a cursor that continues after the last row examined.
+    `event_type` is a prefix (the API's `filter=eventType sw "…"`, so "user.session."
+    finds both sign-in and sign-out) and `q` free text (the API's `q`: every term appears
+    somewhere in the event). `actor` is an actor id or alternateId. An id some event has
+    is read through the actor index; the other conditions are tested by the bounded scan
+    of hooks/systemlog/scan.py (at most HOOKS_LOG_SCAN_LIMIT rows a page), whose partial
+    pages carry a cursor that continues after the last row examined.
     """
-    from hooks.systemlog.query import Clause, text_contains
-    from hooks.systemlog.scan import after as rows_after
-    from hooks.systemlog.scan import scan_page
-
     rows = Event.objects.all()
     predicates = []
     if event_type:
-        rows = rows.filter(event_type=event_type)
+        quoted = event_type.replace("\\", "\\\\").replace('"', '\\"')
+        clause = compile_filter(f'eventType sw "{quoted}"')
+        rows = rows.filter(clause.narrowing)  # the event_type index: a superset on SQLite
+        predicates.append(clause)  # exact (case-sensitive) on every database
     if actor:
         if Event.objects.filter(actor_id=actor).exists():
             rows = rows.filter(actor_id=actor)
         else:
             predicates.append(Clause(_alternate_id_is(actor), text_test=text_contains(actor)))
+    if q.strip():
+        predicates.append(keyword_clause(q))
     if since:
         rows = rows.filter(published__gte=since)
     if until:
         rows = rows.filter(published__lt=until)
     if after:
-        rows = rows_after(rows, decode_cursor(after), descending=True)
-    page = scan_page(rows, predicates, limit=max(1, min(limit, MAX_PAGE)), descending=True)
+        rows = log_scan.after(rows, decode_cursor(after), descending=True)
+    page = log_scan.scan_page(rows, predicates, limit=max(1, min(limit, MAX_PAGE)), descending=True)
     cursor = encode_cursor(*page.next_position) if page.next_position else None
     return Page(items=page.items, next_cursor=cursor, partial=page.partial)
+
+
+@dataclass(frozen=True)
+class SentTo:
+    """One hook an event went to, and the delivery that carried it (None: still queued)."""
+
+    hook_id: str
+    hook_name: str
+    delivery_event_id: str | None
+    delivery_status: str | None
+
+
+def hooks_by_event(events: list[Event]) -> dict[int, list[SentTo]]:
+    """{event pk: the hooks it was matched to} for a page of the System Log: one query.
+
+    From the outbox (Match rows), which keeps each matched event with the delivery that
+    claimed it; a hook deleted since takes its matches with it.
+    """
+    sent: dict[int, list[SentTo]] = {event.pk: [] for event in events}
+    rows = (
+        Match.objects.filter(event_id__in=list(sent))
+        .order_by("hook__name", "id")
+        .values_list("event_id", "hook_id", "hook__name", "delivery__event_id", "delivery__status")
+    )
+    for event_id, hook_id, name, delivery_event_id, status in rows:
+        delivery = str(delivery_event_id) if delivery_event_id else None
+        sent[event_id].append(SentTo(hook_id, name, delivery, status))
+    return sent
 
 
 def _alternate_id_is(value: str):

@@ -1,39 +1,40 @@
-"""django-q2 entry points: ids in, service calls out."""
+"""django-q2 entry points: ids in, service calls out.
+
+Workers find these by their dotted names (hooks.tasks.deliver_hook, ...), stored in queued
+tasks and schedules: keep the names and signatures stable.
+"""
 
 from __future__ import annotations
 
+from hooks.api.throttling import forget_old_counters
+from hooks.delivery import sender
+from hooks.delivery.sweeper import delivery_sweep
+from hooks.eventhooks.preview import run_preview
+from hooks.eventhooks.verification import run_verification
+from hooks.ops.retention import scheduled_purge
+
 
 def deliver_hook(hook_id: str) -> int:
-    from hooks.delivery.sender import deliver_hook as run
-
-    return run(hook_id)
+    return sender.deliver_hook(hook_id)
 
 
 def retry_delivery(delivery_id: int) -> bool:
-    from hooks.delivery.sender import retry_delivery as run
-
-    return run(delivery_id)
+    return sender.retry_delivery(delivery_id)
 
 
 def verify_hook(delivery_id: int, user_id: int | None, token_id: str | None) -> bool:
-    from hooks.eventhooks.verification import run_verification
-
     return run_verification(delivery_id=delivery_id, user_id=user_id, token_id=token_id)
 
 
 def sweep() -> str:
-    from hooks.delivery.sweeper import delivery_sweep
-
+    """Every minute: the delivery sweeper, and forgetting API rate counters of past minutes."""
+    forget_old_counters()
     return str(delivery_sweep())
 
 
 def send_preview(delivery_id: int) -> bool:
-    from hooks.eventhooks.preview import run_preview
-
     return run_preview(delivery_id)
 
 
 def purge() -> str:
-    from hooks.ops.retention import scheduled_purge
-
     return str(scheduled_purge())

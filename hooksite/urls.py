@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from hooks.access.admin_site import site as admin_site
@@ -37,7 +39,17 @@ password_reset_urls = [
 if settings.HOOKS_PASSWORD_RESET:
     account_urls += password_reset_urls
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the SVG icon
+    (resolved per request, so the hashed name of production static files is used)."""
+    response = HttpResponseRedirect(static("favicon.svg"))
+    response["Cache-Control"] = "max-age=86400"
+    return response
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("admin/", admin_site.urls),  # super admins only, throttled sign-in
     path("accounts/", include(account_urls)),
     path("api/v1/schema", ApiSchemaView.as_view(), name="api-schema"),

@@ -14,4 +14,4 @@ os.environ["DJANGO_DEBUG"] = "1"
 os.environ["HOOKS_TESTING"] = "1"
 os.environ.setdefault("HOOKS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
 
-from hooksite.settings import *  # noqa: E402, F403
+from hooksite.settings import *  # noqa: F403

@@ -3,6 +3,7 @@ cluster and a real receiver. Screenshots of every page go to artifacts/screensho
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -141,8 +142,10 @@ def test_a_hook_from_creation_to_deletion(live_server, admin_user, cluster, rece
         page.wait_for_selector("svg.health-chart g.hour rect[fill]")
         shot(page, "11-hook-health")
 
-        # Deactivate, then delete after the confirmation step.
-        page.click(".head-actions button:has-text('Deactivate')")
+        # Deactivate and delete, each after its confirmation step (#14 item 8).
+        page.click(".head-actions a:has-text('Deactivate…')")
+        page.wait_for_url(re.compile(r"/lifecycle/deactivate\?next="))
+        page.click("button.danger:has-text('Deactivate event hook')")
         page.wait_for_selector(".message.success")
         page.click(".head-actions a:has-text('Delete')")
         page.wait_for_url("**/delete")

@@ -371,7 +371,7 @@ def test_deactivating_a_hook_stops_a_claim_that_is_being_sent(
 
 
 def test_the_prepared_hook_read_returns_what_the_orm_returns(active_verified_hook):
-    from hooks.delivery.sql import get_by_pk
+    from hooks.lib.sql import get_by_pk
 
     EventHook.objects.filter(pk=active_verified_hook["id"]).update(
         failing_since=timezone.now(), filters={"user.lifecycle.create": "true"}
@@ -452,7 +452,7 @@ def test_without_insert_returning_rows_are_saved_one_by_one(
 
 
 def test_returned_keys_are_matched_by_value_not_by_order(active_verified_hook):
-    from hooks.delivery.sql import insert_many
+    from hooks.lib.sql import insert_many
 
     rows = [Event(uuid=f"k-{i}", published=timezone.now(), event_type="user.lifecycle.create",
                   data={"n": i}) for i in range(5)]  # fmt: skip

@@ -84,13 +84,13 @@ def test_an_exception_while_recording_a_success_still_ends_the_delivery(
     receiver,
     monkeypatch,
 ):
-    import hooks.delivery.sql
+    import hooks.lib.sql
 
     def broken(*args, **kwargs):
         raise RuntimeError("recording exploded")
 
     # Every batched write of the normal recording path fails.
-    monkeypatch.setattr(hooks.delivery.sql, "execute_many", broken)
+    monkeypatch.setattr(hooks.lib.sql, "execute_many", broken)
     publish()
     delivery = events_delivery()
     assert delivery.status == Delivery.Status.SUCCEEDED
@@ -107,18 +107,18 @@ def test_an_exception_while_recording_a_retry_still_schedules_it(
     settings,
     monkeypatch,
 ):
-    import hooks.delivery.sql
+    import hooks.lib.sql
 
     settings.HOOKS_RETRY_SCHEDULE = [0, 60]
     receiver.set_behaviour(status=500)
-    real_execute = hooks.delivery.sql.execute
+    real_execute = hooks.lib.sql.execute
 
     def broken_attempt_update(prepared):
         if prepared[0].startswith('UPDATE "hooks_deliveryattempt"'):
             raise RuntimeError("recording exploded")
         return real_execute(prepared)
 
-    monkeypatch.setattr(hooks.delivery.sql, "execute", broken_attempt_update)
+    monkeypatch.setattr(hooks.lib.sql, "execute", broken_attempt_update)
     publish()
     delivery = events_delivery()
     assert delivery.status == Delivery.Status.PENDING

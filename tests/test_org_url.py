@@ -15,8 +15,8 @@ from django.core.checks import run_checks
 from django.core.management import get_commands, load_command_class
 from django.utils import timezone
 
-from hooks.lib import org
 from hooks.models import Heartbeat
+from hooks.ops import org
 from tests.cluster import ROOT, child_environment, free_port, running_cluster, wait_until
 from tests.test_safe_defaults import run_python
 

@@ -289,3 +289,22 @@ def test_well_formed_chunks_with_extensions_and_trailers_are_read():
 
     assert status_line.startswith(b"HTTP/1.1 200 ")
     assert receiver.requests[0].body == b'{": "x"}    '
+
+
+def test_a_body_shorter_than_its_content_length_is_a_400_and_not_recorded():
+    """A sender killed mid-request leaves a cut-off body: it is refused, never recorded as an
+    event delivery (the resilience tests kill workers mid-send)."""
+    head = (
+        "POST /hook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    )
+    with (
+        Receiver() as receiver,
+        socket.create_connection(("127.0.0.1", receiver.port), timeout=3) as conn,
+    ):
+        conn.sendall(head.format(port=receiver.port).encode() + b'{"data": {"ev')
+        conn.shutdown(socket.SHUT_WR)
+        status_line = conn.makefile("rb").readline()
+
+    assert status_line.startswith(b"HTTP/1.1 400 "), status_line
+    assert receiver.requests == []

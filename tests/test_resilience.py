@@ -115,7 +115,7 @@ class Publisher(threading.Thread):
                 for event in events:
                     self.published[event["uuid"]] = (event["eventType"], sent_at)
                 time.sleep(self.interval)
-        except BaseException as error:  # noqa: BLE001 - reported by stop()
+        except BaseException as error:  # reported by stop()
             self.error = error
         finally:
             connection.close()

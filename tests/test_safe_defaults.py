@@ -147,7 +147,7 @@ def test_make_run_installs_only_what_running_needs():
     assert "requirements-dev.txt" not in planned
 
 
-@pytest.mark.parametrize("target", ["test", "test-fast", "lint", "bench"])
+@pytest.mark.parametrize("target", ["test", "test-fast", "lint", "typecheck", "bench"])
 def test_the_development_targets_install_the_development_tools(target):
     assert "-r requirements-dev.txt" in make_dry_run(target)
 

@@ -23,7 +23,7 @@ class NulAnswer(BaseHTTPRequestHandler):
 
     echo = True
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name
         if self.echo:
             body = json.dumps({"verification": self.headers[CHALLENGE_HEADER]}).encode()
         else:

@@ -130,8 +130,13 @@ def test_activation_beyond_the_limit_is_a_clear_error(admin_client, admin_user, 
 
 
 def test_actions_only_accept_post(admin_client, hook):
-    for name in ("hook-verify", "hook-activate", "hook-deactivate"):
+    for name in ("hook-verify", "hook-activate"):
         assert admin_client.get(reverse(f"hooks:{name}", args=[hook.id])).status_code == 405
+    # Deactivate's GET is its confirmation page (#14 item 8): it asks and changes nothing.
+    confirm = admin_client.get(reverse("hooks:hook-deactivate", args=[hook.id]), {"next": "/"})
+    assert confirm.status_code == 200 and b"Deactivate event hook" in confirm.content
+    hook.refresh_from_db()
+    assert hook.status == "ACTIVE"
 
 
 def test_delete_asks_for_confirmation_then_deletes_an_inactive_hook(admin_client, admin_user):

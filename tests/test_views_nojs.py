@@ -85,7 +85,11 @@ def test_create_verify_preview_deactivate_and_delete_without_javascript(admin_cl
 
     # Deactivate from the list, then delete after confirming.
     listing = admin_client.get("/").content.decode()
-    assert f'action="/eventhooks/{hook.id}/lifecycle/deactivate"' in listing
+    # Deactivate… leads to a confirmation page, whose form does the POST (#14 item 8).
+    assert f'href="/eventhooks/{hook.id}/lifecycle/deactivate?next=/"' in listing
+    confirm = admin_client.get(f"/eventhooks/{hook.id}/lifecycle/deactivate?next=/")
+    confirm = confirm.content.decode()
+    assert f'action="/eventhooks/{hook.id}/lifecycle/deactivate"' in confirm
     admin_client.post(f"/eventhooks/{hook.id}/lifecycle/deactivate", {"next": "/"})
     confirm = admin_client.get(f"/eventhooks/{hook.id}/delete").content.decode()
     assert "Delete event hook" in confirm

@@ -11,6 +11,7 @@ from django.utils import timezone
 from hooks.access.tokens import token_create
 from hooks.eventhooks.services import Actor, hook_create
 from hooks.eventhooks.validation import HookSpec
+from hooks.lib.timestamps import format_timestamp
 from hooks.models import (
     ApiToken,
     Delivery,
@@ -21,7 +22,6 @@ from hooks.models import (
     Match,
     UserIdentity,
 )
-from hooks.systemlog.events import format_timestamp
 from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db
@@ -162,12 +162,18 @@ def test_a_token_without_a_name_is_a_field_error(admin_client):
 
 def test_revoking_a_token(admin_client, admin_user):
     row, _ = token_create(user=admin_user, name="Old CI")
+    # GET is the confirmation step (#14 item 8): it asks, and revokes nothing.
+    confirm = admin_client.get(reverse("hooks:token-revoke", args=[row.pk])).content.decode()
+    assert "Revoke the token “Old CI”?" in confirm
+    row.refresh_from_db()
+    assert row.revoked_at is None
     response = admin_client.post(reverse("hooks:token-revoke", args=[row.pk]), follow=True)
     assert "was revoked" in response.content.decode()
     row.refresh_from_db()
     assert row.revoked_at is not None
     assert "Revoked" in admin_client.get(reverse("hooks:tokens")).content.decode()
-    assert admin_client.get(reverse("hooks:token-revoke", args=[row.pk])).status_code == 405
+    again = admin_client.get(reverse("hooks:token-revoke", args=[row.pk])).content.decode()
+    assert "already revoked" in again
 
 
 # --- Django admin ---------------------------------------------------------------------

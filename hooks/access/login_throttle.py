@@ -4,7 +4,8 @@ Failed sign-ins are counted per attempted username and per client address, in th
 RateCounter table that also counts the API rate limit, so that every web process
 shares one count (Django's default cache is per process). A row's `minute` is the
 minute its window ends: the first failure starts a window of HOOKS_LOGIN_FAILURE_WINDOW,
-and the sweeper's forget_old_counters() deletes rows whose window has ended.
+and forget_old_counters(), run with every sweep (hooks.tasks.sweep), deletes rows whose
+window has ended.
 
 The forms check the counts before the password: a throttled attempt never reaches
 authenticate(), so it costs no password hash and publishes no System Log event.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -57,12 +59,14 @@ def _seconds_left(key: str, limit: int, current: float) -> float:
 def throttled_for(username: str, address: str) -> tuple[str, float] | None:
     """("account" or "address", seconds left) when sign-in is refused, else None."""
     current = now()
-    account = _seconds_left(_username_key(username), settings.HOOKS_LOGIN_FAILURES_PER_USERNAME,
-                            current)  # fmt: skip
+    account = _seconds_left(
+        _username_key(username), settings.HOOKS_LOGIN_FAILURES_PER_USERNAME, current
+    )
     if account:
         return "account", account
-    by_address = _seconds_left(_address_key(address), settings.HOOKS_LOGIN_FAILURES_PER_ADDRESS,
-                               current)  # fmt: skip
+    by_address = _seconds_left(
+        _address_key(address), settings.HOOKS_LOGIN_FAILURES_PER_ADDRESS, current
+    )
     if by_address:
         return "address", by_address
     return None
@@ -99,7 +103,13 @@ def throttled_message(scope: str, seconds: float) -> str:
     return f"Too many failed sign-ins {subject}; try again in {minutes} {unit}."
 
 
-class ThrottledLoginMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into, for type checkers only
+    _LoginForm = AuthenticationForm
+else:
+    _LoginForm = object
+
+
+class ThrottledLoginMixin(_LoginForm):
     """Refuse a throttled sign-in before the password is checked; count failures."""
 
     def clean(self):

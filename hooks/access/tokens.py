@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from hooks.lib.ids import BASE62
@@ -22,7 +22,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for `user`; return the row and the token (never stored)."""
     token = "00" + "".join(secrets.choice(BASE62) for _ in range(TOKEN_LENGTH - 2))
     row = ApiToken.objects.create(

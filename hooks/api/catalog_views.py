@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from hooks.api.errors import validation_error
 from hooks.models import EventType
 
-EVENT_TYPE_FIELDS = {
+EVENT_TYPE_FIELDS: dict[str, serializers.Field] = {
     "name": serializers.CharField(),
     "label": serializers.CharField(),
     "description": serializers.CharField(),

@@ -14,10 +14,10 @@ from hooks.api.hook_views import get_hook_or_404
 from hooks.api.params import limit_param, time_param, time_value
 from hooks.delivery.delivery_log import log_state
 from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
-from hooks.lib.org import org_url
+from hooks.lib.timestamps import format_timestamp
 from hooks.models import Delivery
+from hooks.ops.org import org_url
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page, with_log_state
-from hooks.systemlog.events import format_timestamp
 
 ANY = inline_serializer("Object", {"id": serializers.CharField(required=False)})
 MAX_REDELIVER = 10_000
@@ -100,7 +100,7 @@ class DeliveryList(APIView):
             OpenApiParameter("until", str),
             OpenApiParameter("after", str),
             OpenApiParameter("limit", int),
-        ],  # fmt: skip
+        ],
         responses={200: ANY},
         description='Deliveries of a hook, newest first; `Link: rel="next"` for the next page.',
     )
@@ -160,7 +160,7 @@ class HookRedeliver(APIView):
                 "status": serializers.CharField(required=False),
                 "since": serializers.DateTimeField(required=False),
                 "until": serializers.DateTimeField(required=False),
-            },  # fmt: skip
+            },
         ),
         responses={200: inline_serializer("Redelivered", {"queued": serializers.IntegerField()})},
         description="Redeliver every EVENTS delivery matching status/since/until (query "
@@ -173,8 +173,10 @@ class HookRedeliver(APIView):
         if isinstance(request.data, dict):
             query.update({k: str(v) for k, v in request.data.items() if v is not None})
         status = _parse_status(query.get("status"))
-        times = {name: time_value(name, query[name]) if query.get(name) else None
-                 for name in ("since", "until")}  # fmt: skip
+        times = {
+            name: time_value(name, query[name]) if query.get(name) else None
+            for name in ("since", "until")
+        }
         rows = deliveries_matching(hook=hook, status=status, **times)
         try:
             queued = deliveries_redeliver(hook=hook, deliveries=rows, limit=MAX_REDELIVER)

@@ -58,14 +58,22 @@ def body_too_large(limit: int | None = None) -> OktaError:
     """413 E0000001 'Api validation failed: Request body too large' (E0000001: Okta's
     code for any request it refuses as invalid; it has no dedicated size code)."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
-    return OktaError(413, "E0000001", SUMMARIES["E0000001"].format("Request body too large"),
-                     [f"The request body is larger than {limit} bytes"])  # fmt: skip
+    return OktaError(
+        413,
+        "E0000001",
+        SUMMARIES["E0000001"].format("Request body too large"),
+        [f"The request body is larger than {limit} bytes"],
+    )
 
 
 def bad_request() -> OktaError:
     """400 E0000001 for what Django itself refuses (bad Host, too many fields...)."""
-    return OktaError(400, "E0000001", SUMMARIES["E0000001"].format("request"),
-                     ["The request is malformed or too large to process"])  # fmt: skip
+    return OktaError(
+        400,
+        "E0000001",
+        SUMMARIES["E0000001"].format("request"),
+        ["The request is malformed or too large to process"],
+    )
 
 
 def error_body(code: str, summary: str, causes: list[str] | None = None) -> dict:
@@ -148,6 +156,8 @@ def okta_exception_handler(exc: Exception, context) -> Response | None:
     response = Response(
         error_body(error.code, error.summary, error.causes), status=error.status_code
     )
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        response["Retry-After"] = str(int(exc.wait) + 1)
+    # drf-stubs omit Throttled.wait (set in its __init__: the seconds, rounded up, or None).
+    wait = exc.wait if isinstance(exc, exceptions.Throttled) else None  # type: ignore[attr-defined]
+    if wait is not None:
+        response["Retry-After"] = str(int(wait) + 1)
     return response

@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 
 from hooks.api.errors import validation_error
 from hooks.api.params import limit_param, time_param
-from hooks.lib.org import org_url
 from hooks.models import Event
+from hooks.ops.org import org_url
 from hooks.selectors import CursorError, decode_cursor, encode_cursor
 from hooks.systemlog.events import EventValidationError, refuse_console_only_types
 from hooks.systemlog.publishing import event_publish
@@ -81,7 +81,7 @@ class SystemLog(APIView):
         ],
         responses={
             200: inline_serializer("LogEvent", {"uuid": serializers.CharField()}, many=True)
-        },  # fmt: skip
+        },
     )
     def get(self, request):
         now = datetime.now(UTC)

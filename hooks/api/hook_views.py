@@ -22,8 +22,10 @@ from hooks.eventhooks.services import (
     hook_rotate_signing_secret,
 )
 from hooks.eventhooks.validation import HookValidationError
-from hooks.lib.org import org_url
+from hooks.eventhooks.verification import VerificationFailed, hook_verify
+from hooks.lib.timestamps import format_timestamp
 from hooks.models import EventHook
+from hooks.ops.org import org_url
 
 
 def request_actor(request) -> Actor:
@@ -118,8 +120,9 @@ class EventHookDetail(APIView):
 
 
 class EventHookActivate(APIView):
-    @extend_schema(operation_id="activateEventHook", request=None,
-                   responses={200: schema.EventHookSchema})  # fmt: skip
+    @extend_schema(
+        operation_id="activateEventHook", request=None, responses={200: schema.EventHookSchema}
+    )
     def post(self, request, hook_id: str):
         hook = get_hook_or_404(hook_id)
         try:
@@ -130,8 +133,9 @@ class EventHookActivate(APIView):
 
 
 class EventHookDeactivate(APIView):
-    @extend_schema(operation_id="deactivateEventHook", request=None,
-                   responses={200: schema.EventHookSchema})  # fmt: skip
+    @extend_schema(
+        operation_id="deactivateEventHook", request=None, responses={200: schema.EventHookSchema}
+    )
     def post(self, request, hook_id: str):
         hook = hook_deactivate(hook=get_hook_or_404(hook_id), actor=request_actor(request))
         return _respond(request, hook)
@@ -147,8 +151,6 @@ class EventHookVerify(APIView):
         'a 2xx JSON `{"verification": "<challenge>"}` within 3 s (one retry).',
     )
     def post(self, request, hook_id: str):
-        from hooks.eventhooks.verification import VerificationFailed, hook_verify
-
         hook = get_hook_or_404(hook_id)
         try:
             hook = hook_verify(hook=hook, actor=request_actor(request))
@@ -167,24 +169,22 @@ class SigningSecretRotate(APIView):
                 {
                     "signingSecret": serializers.CharField(),
                     "previousSecretExpiresAt": serializers.DateTimeField(),
-                },  # fmt: skip
+                },
             )
         },
         description="Returns a new Standard Webhooks secret; the old one keeps signing "
         "(a second `v1,` signature) until `previousSecretExpiresAt`.",
     )
     def post(self, request, hook_id: str):
-        from hooks.systemlog.events import format_timestamp
-
         hook, secret = hook_rotate_signing_secret(
             hook=get_hook_or_404(hook_id), actor=request_actor(request)
         )
+        expires_at = hook.previous_signing_secret_expires_at
+        assert expires_at is not None  # a rotation always sets it
         return Response(
             {
                 "signingSecret": secret,
-                "previousSecretExpiresAt": format_timestamp(
-                    hook.previous_signing_secret_expires_at
-                ),
+                "previousSecretExpiresAt": format_timestamp(expires_at),
             }
         )
 

@@ -39,9 +39,11 @@ class OktaApiMiddleware:
         ):
             # NUL cannot reach PostgreSQL text columns; answer as for any bad parameter.
             response = error_response(
-                400, "E0000001", "Api validation failed: query",
+                400,
+                "E0000001",
+                "Api validation failed: query",
                 ["query: NUL characters are not allowed"],
-            )  # fmt: skip
+            )
         else:
             response = self.get_response(request)
         content_type = response.get("Content-Type", "")
@@ -56,8 +58,9 @@ class OktaApiMiddleware:
                 # Django's own refusals (SuspiciousOperation: a bad Host, too many fields, a
                 # body over DATA_UPLOAD_MAX_MEMORY_SIZE) are the client's fault, not ours.
                 error = body_too_large() if response.status_code == 413 else bad_request()
-                response = error_response(error.status_code, error.code, error.summary,
-                                          error.causes)  # fmt: skip
+                response = error_response(
+                    error.status_code, error.code, error.summary, error.causes
+                )
             else:
                 response = error_response(500, "E0000009")
         response["X-Okta-Request-Id"] = request.okta_request_id

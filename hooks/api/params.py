@@ -6,7 +6,7 @@ from datetime import datetime
 
 from hooks.api.errors import validation_error
 from hooks.lib.params import parse_whole_number
-from hooks.systemlog.events import TIMESTAMP_RULE, parse_timestamp
+from hooks.lib.timestamps import TIMESTAMP_RULE, parse_timestamp
 
 
 def limit_param(request, *, default: int, maximum: int) -> int:

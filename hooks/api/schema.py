@@ -7,15 +7,15 @@ from rest_framework import serializers
 
 
 class ErrorCauseSchema(serializers.Serializer):
-    errorSummary = serializers.CharField()  # noqa: N815
+    errorSummary = serializers.CharField()
 
 
 class OktaErrorSchema(serializers.Serializer):
-    errorCode = serializers.CharField()  # noqa: N815
-    errorSummary = serializers.CharField()  # noqa: N815
-    errorLink = serializers.CharField()  # noqa: N815
-    errorId = serializers.CharField()  # noqa: N815
-    errorCauses = ErrorCauseSchema(many=True)  # noqa: N815
+    errorCode = serializers.CharField()
+    errorSummary = serializers.CharField()
+    errorLink = serializers.CharField()
+    errorId = serializers.CharField()
+    errorCauses = ErrorCauseSchema(many=True)
 
 
 class HrefSchema(serializers.Serializer):
@@ -37,7 +37,7 @@ class ChannelConfigOutSchema(serializers.Serializer):
     uri = serializers.CharField()
     headers = HeaderSchema(many=True)
     method = serializers.CharField()
-    authScheme = AuthSchemeOutSchema(allow_null=True)  # noqa: N815
+    authScheme = AuthSchemeOutSchema(allow_null=True)
 
 
 class ChannelOutSchema(serializers.Serializer):
@@ -58,7 +58,7 @@ class FilterMapOutSchema(serializers.Serializer):
 
 class FilterOutSchema(serializers.Serializer):
     type = serializers.ChoiceField(choices=["EXPRESSION_LANGUAGE"])
-    eventFilterMap = FilterMapOutSchema(many=True)  # noqa: N815
+    eventFilterMap = FilterMapOutSchema(many=True)
 
 
 class EventsOutSchema(serializers.Serializer):
@@ -70,19 +70,19 @@ class EventsOutSchema(serializers.Serializer):
 class EventHookSchema(serializers.Serializer):
     id = serializers.CharField()
     status = serializers.ChoiceField(choices=["ACTIVE", "INACTIVE"])
-    verificationStatus = serializers.ChoiceField(choices=["UNVERIFIED", "VERIFIED"])  # noqa: N815
+    verificationStatus = serializers.ChoiceField(choices=["UNVERIFIED", "VERIFIED"])
     name = serializers.CharField()
     description = serializers.CharField(allow_null=True)
     created = serializers.DateTimeField()
-    createdBy = serializers.CharField(allow_null=True)  # noqa: N815
-    lastUpdated = serializers.DateTimeField()  # noqa: N815
+    createdBy = serializers.CharField(allow_null=True)
+    lastUpdated = serializers.DateTimeField()
     events = EventsOutSchema()
     channel = ChannelOutSchema()
     _links = serializers.DictField(child=HrefSchema())
 
 
 class EventHookCreatedSchema(EventHookSchema):
-    signingSecret = serializers.CharField()  # noqa: N815
+    signingSecret = serializers.CharField()
 
 
 ERROR = OpenApiResponse(OktaErrorSchema, description="Okta error object")

@@ -13,8 +13,8 @@ from rest_framework import serializers
 
 from hooks.api.errors import flatten_validation, validation_error
 from hooks.eventhooks.validation import HookSpec
+from hooks.lib.timestamps import format_timestamp
 from hooks.models import EventHook
-from hooks.systemlog.events import format_timestamp
 
 
 class HeaderSerializer(serializers.Serializer):
@@ -33,7 +33,7 @@ class AuthSchemeSerializer(serializers.Serializer):
 class ChannelConfigSerializer(serializers.Serializer):
     uri = serializers.CharField(allow_blank=True, trim_whitespace=False)
     headers = HeaderSerializer(many=True, required=False, allow_null=True)
-    authScheme = AuthSchemeSerializer(required=False, allow_null=True)  # noqa: N815
+    authScheme = AuthSchemeSerializer(required=False, allow_null=True)
     method = serializers.CharField(required=False, read_only=True)
 
 
@@ -57,7 +57,7 @@ class FilterSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
         choices=["EXPRESSION_LANGUAGE"], required=False, default="EXPRESSION_LANGUAGE"
     )
-    eventFilterMap = FilterMapEntrySerializer(many=True, required=False)  # noqa: N815
+    eventFilterMap = FilterMapEntrySerializer(many=True, required=False)
 
 
 class EventsSerializer(serializers.Serializer):
@@ -115,7 +115,7 @@ def parse_hook_body(data) -> HookSpec:
 
 
 def _link(href: str, *allow: str) -> dict:
-    link = {"href": href}
+    link: dict[str, object] = {"href": href}
     if allow:
         link["hints"] = {"allow": list(allow)}
     return link

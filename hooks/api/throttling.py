@@ -103,8 +103,11 @@ def _upsert_sql() -> str:
     count, a known one adds it within its minute and starts again from it in a new one."""
     q = connection.ops.quote_name
     table = q(RateCounter._meta.db_table)
-    caller, minute, used = (q(RateCounter._meta.get_field(f).column)
-                            for f in ("caller", "minute", "used"))  # fmt: skip
+    # Concrete fields, each with a column (the stubs allow a relation, or no column).
+    caller, minute, used = (
+        q(RateCounter._meta.get_field(f).column)  # type: ignore[union-attr, arg-type]
+        for f in ("caller", "minute", "used")
+    )
     return (
         f"INSERT INTO {table} ({caller}, {minute}, {used}) VALUES (%s, %s, %s)"
         f" ON CONFLICT ({caller}) DO UPDATE SET"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -12,9 +14,9 @@ from hooks.api.errors import validation_error
 from hooks.api.hook_views import get_hook_or_404
 from hooks.eventhooks.backtest import MAX_EVENTS, backtest
 from hooks.eventhooks.preview import PreviewError, preview_build, preview_deliver
-from hooks.lib.org import org_url
 from hooks.lib.params import parse_whole_number
 from hooks.models import EventType
+from hooks.ops.org import org_url
 
 ANY = inline_serializer("AnyObject", {"id": serializers.CharField(required=False)})
 
@@ -63,14 +65,17 @@ class HookPreview(APIView):
             )
             body = built.body
             if data.get("body") is not None:
-                import json
-
                 edited = data["body"]
                 body = edited if isinstance(edited, str) else json.dumps(edited)
             result = {
-                "request": {"url": built.url, "headers": built.headers, "body": body,
-                            "sample": built.is_sample, "eventUuid": built.source_event_uuid},
-            }  # fmt: skip
+                "request": {
+                    "url": built.url,
+                    "headers": built.headers,
+                    "body": body,
+                    "sample": built.is_sample,
+                    "eventUuid": built.source_event_uuid,
+                },
+            }
             if data.get("deliver", True) is not False:
                 delivery = preview_deliver(hook=hook, body=body)
                 result["delivery"] = delivery_representation(delivery, org_url(request))

@@ -104,8 +104,9 @@ def display_name_for(object_type: str, alternate_id: str) -> str:
     return alternate_id
 
 
-def party(object_type: str, alternate_id: str, display_name: str | None = None,
-          *, id_: str | None = None) -> dict[str, Any]:  # fmt: skip
+def party(
+    object_type: str, alternate_id: str, display_name: str | None = None, *, id_: str | None = None
+) -> dict[str, Any]:
     """An actor or target entry with a stable id for (type, alternateId)."""
     return {
         "id": id_ or stable_id(object_type, alternate_id),
@@ -127,16 +128,27 @@ def _made_up_party(object_type: str, rng: random.Random) -> dict[str, Any]:
 
 def _geo(place: tuple) -> dict[str, Any]:
     city, state, country, postal_code, lat, lon = place
-    return {"city": city, "state": state, "country": country, "postalCode": postal_code,
-            "geolocation": {"lat": lat, "lon": lon}}  # fmt: skip
+    return {
+        "city": city,
+        "state": state,
+        "country": country,
+        "postalCode": postal_code,
+        "geolocation": {"lat": lat, "lon": lon},
+    }
 
 
 def _request_uri(event_type: str) -> str:
     """A plausible API path for the type's first word (users, groups, apps...)."""
     if event_type.startswith("user.session") or event_type.startswith("user.authentication"):
         return "/idp/idx/identify"
-    collection = {"user": "users", "group": "groups", "application": "apps", "app": "apps",
-                  "policy": "policies", "device": "devices"}  # fmt: skip
+    collection = {
+        "user": "users",
+        "group": "groups",
+        "application": "apps",
+        "app": "apps",
+        "policy": "policies",
+        "device": "devices",
+    }
     return "/api/v1/" + collection.get(event_type.split(".", 1)[0], "logs")
 
 
@@ -152,7 +164,7 @@ def realistic_log_event(
     ``actor`` and ``targets`` replace the made-up ones (actor type and one target per
     target type come from the catalog, as in the sample).
     """
-    rng = rng or random.Random()  # noqa: S311 - made-up test data, not secrets
+    rng = rng or random.Random()  # made-up test data, not secrets
     event = sample_log_event(name)
     # Copies: the caller may pass the same actor and targets for many events.
     event["actor"] = dict(actor) if actor else _made_up_party(event["actor"]["type"], rng)
@@ -175,12 +187,16 @@ def realistic_log_event(
     }
     event["request"] = {
         "ipChain": [
-            {"ip": ip_address, "geographicalContext": _geo(place), "version": "V4",
-             "source": None}
+            {"ip": ip_address, "geographicalContext": _geo(place), "version": "V4", "source": None}
         ]
-    }  # fmt: skip
-    event["securityContext"] = {"asNumber": as_number, "asOrg": as_org, "isp": isp,
-                                "domain": domain, "isProxy": False}  # fmt: skip
+    }
+    event["securityContext"] = {
+        "asNumber": as_number,
+        "asOrg": as_org,
+        "isp": isp,
+        "domain": domain,
+        "isProxy": False,
+    }
     event["authenticationContext"].update(externalSessionId="102" + _random_base62(22))
     request_id = _random_base62(24) + "AAA" + rng.choice("ABCDEFGH")
     uri = _request_uri(name)

@@ -15,6 +15,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from .entries import get_catalog_entry
+
 __all__ = ["CONCEPTS_SAMPLE_EVENT", "DEACTIVATE_SAMPLE_EVENT", "sample_log_event"]
 
 
@@ -44,9 +46,6 @@ def sample_log_event(name: str, *, label: str | None = None) -> dict[str, Any]:
     A name that is not in the catalog still gets the full shape, with a ``User`` actor, no
     targets, and ``label`` (or None) as its display message.
     """
-    # Imported here because the package's __init__ imports this module.
-    from . import get_catalog_entry
-
     entry = get_catalog_entry(name)
     if entry is None:
         display_message = label

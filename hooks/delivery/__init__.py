@@ -1,5 +1,8 @@
-"""The delivery engine: matching events to hooks, claims, sending, outcomes, retries, hook health,
-the sweeper, redelivery.
+"""The delivery engine: claims, sending, outcomes, retries, hook health, the sweeper,
+redelivery, the delivery log.
 
-May import: hooks.lib, hooks.models, hooks.expressions, hooks.outbound, hooks.systemlog.
+It sits below eventhooks: when a hook must be deactivated, hook_health sends the
+`hook_unhealthy` signal (hooks/delivery/signals.py) instead of importing eventhooks.
+
+May import: hooks.lib, hooks.models, hooks.outbound, hooks.systemlog.
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from hooks.models import Delivery
 
@@ -29,8 +30,9 @@ def log_state(delivery: Delivery) -> LogState:
     """The log's view of `delivery` (annotated by with_log_state, or its row alone)."""
     tried_at = getattr(delivery, "last_attempt_at", None)
     if tried_at is not None:  # it has a finished attempt: that is the latest word
-        code = delivery.last_attempt_status
-        error = delivery.last_attempt_error or (
+        annotated: Any = delivery  # with with_log_state's annotations (not model fields)
+        code = annotated.last_attempt_status
+        error = annotated.last_attempt_error or (
             f"HTTP {code}" if code is not None and not 200 <= code < 300 else None
         )
     else:

@@ -11,6 +11,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django_q.brokers import get_broker
+from django_q.tasks import async_task
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +21,6 @@ logger = logging.getLogger(__name__)
 def _broker():
     # One broker object per process: async_task without one opens a new
     # connection per call (reference/perf-limits.md: ~600 vs ~4,400 enqueues/s).
-    from django_q.brokers import get_broker
-
     return get_broker()
 
 
@@ -36,8 +36,6 @@ def _tasks_in_database() -> bool:
 
 def enqueue(func: str, *args, group: str | None = None) -> None:
     """Enqueue `func(*args)` on the cluster; log and carry on if the broker is down."""
-    from django_q.tasks import async_task
-
     options = {"group": group} if group else {}
     try:
         if settings.Q_CLUSTER.get("sync"):
@@ -49,7 +47,7 @@ def enqueue(func: str, *args, group: str | None = None) -> None:
                 async_task(func, *args, broker=_broker(), **options)
         else:
             async_task(func, *args, broker=_broker(), **options)
-    except Exception:  # noqa: BLE001 - the sweeper picks the work up later
+    except Exception:  # the sweeper picks the work up later
         logger.exception("could not enqueue %s%s; the sweeper will retry", func, args)
 
 

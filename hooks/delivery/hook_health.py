@@ -1,4 +1,8 @@
-"""Delivery health of a hook: counters on the hook row, 410 and auto-deactivation."""
+"""Delivery health of a hook: counters on the hook row, 410 and auto-deactivation.
+
+Deactivating is asked of the layer above through the `hook_unhealthy` signal
+(hooks/delivery/signals.py): eventhooks.services does it and audits it.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,10 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from hooks.delivery.signals import hook_unhealthy
 from hooks.models import Delivery, EventHook
+from hooks.systemlog.events import SYSTEM_ACTOR
+from hooks.systemlog.publishing import audit_event
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +51,10 @@ def record_success(hook: EventHook) -> None:
     hook.last_delivery_at = hook.last_success_at = now
 
 
-def record_failure(hook: EventHook, *, delivery: Delivery, result, exhausted: bool,
-                   gone: bool = False) -> None:  # fmt: skip
+def record_failure(
+    hook: EventHook, *, delivery: Delivery, result, exhausted: bool, gone: bool = False
+) -> None:
     """Count a failed attempt; audit exhausted deliveries; deactivate on 410 or a long outage."""
-    from hooks.eventhooks.services import SYSTEM, hook_deactivate
-    from hooks.systemlog.events import SYSTEM_ACTOR
-    from hooks.systemlog.publishing import audit_event
-
     if delivery.kind != Delivery.Kind.EVENTS:
         return
     now = timezone.now()
@@ -61,7 +65,7 @@ def record_failure(hook: EventHook, *, delivery: Delivery, result, exhausted: bo
         failing_since=Coalesce(F("failing_since"), now),
     )
     hook.refresh_from_db(fields=["failing_since", "status", "consecutive_failures"])
-    reason = result.error or f"HTTP {result.status_code}"
+    last_error = result.error or f"HTTP {result.status_code}"
     if exhausted:
         audit_event(
             event_type="event_hook.delivery",
@@ -69,29 +73,25 @@ def record_failure(hook: EventHook, *, delivery: Delivery, result, exhausted: bo
             hook=hook,
             outcome="FAILURE",
             reason=f"Delivery {delivery.event_id} failed after {delivery.attempt_count} "
-            f"attempt(s): {reason}"[:500],
+            f"attempt(s): {last_error}"[:500],
             severity="WARN",
             debug_data={
                 "eventId": str(delivery.event_id),
                 "statusCode": result.status_code,
                 "attempts": delivery.attempt_count,
-            },  # fmt: skip
+            },
         )
     if hook.status != EventHook.Status.ACTIVE:
         return
     if gone:
-        hook_deactivate(
-            hook=hook, actor=SYSTEM,
-            reason="The endpoint answered 410 Gone: it asked not to be called again.",
-            audit_type="event_hook.auto_deactivated",
-        )  # fmt: skip
+        gone_reason = "The endpoint answered 410 Gone: it asked not to be called again."
+        hook_unhealthy.send(sender=EventHook, hook=hook, reason=gone_reason)
         return
     outage = timedelta(seconds=settings.HOOKS_AUTO_DISABLE_AFTER)
     if hook.failing_since and now - hook.failing_since >= outage:
-        hook_deactivate(
-            hook=hook, actor=SYSTEM,
-            reason=f"No successful delivery since {hook.failing_since:%Y-%m-%d %H:%M} UTC "
-            f"({hook.consecutive_failures} failed attempts); last error: {reason}"[:500],
-            audit_type="event_hook.auto_deactivated",
-        )  # fmt: skip
+        outage_reason = (
+            f"No successful delivery since {hook.failing_since:%Y-%m-%d %H:%M} UTC "
+            f"({hook.consecutive_failures} failed attempts); last error: {last_error}"
+        )[:500]
+        hook_unhealthy.send(sender=EventHook, hook=hook, reason=outage_reason)
         logger.warning("hook %s deactivated after a long outage", hook.id)

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hooks.delivery import retry_policy
-from hooks.delivery import sql as prepared_sql
+from hooks.lib import sql as prepared_sql
 from hooks.models import Delivery, DeliveryAttempt
 from hooks.outbound import transport
 
@@ -50,7 +50,7 @@ def record_attempt(
         with transaction.atomic():
             prepared_sql.execute(_completed(row, result))
             _move_on(delivery, status, result, decision)
-    except Exception as error:  # noqa: BLE001 - whatever it is, the delivery must not wedge
+    except Exception as error:  # whatever it is, the delivery must not wedge
         _record_minimal([(delivery, row, result)], status, decision, error)
     if not result.ok:
         _log_failed(delivery, row, result)
@@ -64,23 +64,25 @@ def record_successes(done: list) -> None:
         return
     try:
         _record_successes(done)
-    except Exception as error:  # noqa: BLE001 - whatever it is, the deliveries must not wedge
+    except Exception as error:  # whatever it is, the deliveries must not wedge
         items = [(item.delivery, item.attempt, result) for item, result in done]
-        _record_minimal(items, Delivery.Status.SUCCEEDED, retry_policy.Decision(succeeded=True),
-                        error)  # fmt: skip
+        _record_minimal(
+            items, Delivery.Status.SUCCEEDED, retry_policy.Decision(succeeded=True), error
+        )
 
 
 def completed_values(result: transport.DeliveryResult) -> dict:
     return {
-        "outcome": DeliveryAttempt.Outcome.SUCCESS if result.ok
-        else DeliveryAttempt.Outcome.FAILURE,
+        "outcome": (
+            DeliveryAttempt.Outcome.SUCCESS if result.ok else DeliveryAttempt.Outcome.FAILURE
+        ),
         "finished_at": timezone.now(),
         "duration_ms": result.duration_ms,
         "response_status": result.status_code,
         "response_headers": result.response_headers,
         "response_excerpt": result.response_excerpt,
         "error": result.error,
-    }  # fmt: skip
+    }
 
 
 def finished_values(status: str, result: transport.DeliveryResult) -> dict:
@@ -105,6 +107,7 @@ def _move_on(delivery: Delivery, status: str, result, decision: retry_policy.Dec
             prepared_sql.update(Delivery, delivery.pk, **finished_values(status, result))
         )
     elif status == Delivery.Status.PENDING:
+        assert decision.delay is not None  # a retry decision always carries its delay
         Delivery.objects.filter(pk=delivery.pk).update(
             status=Delivery.Status.PENDING,
             lease_expires_at=None,
@@ -117,13 +120,19 @@ def _record_successes(done: list) -> None:
     statements = []
     for model, values_of in (
         (DeliveryAttempt, lambda item, result: (item.attempt.pk, completed_values(result))),
-        (Delivery, lambda item, result: (item.delivery.pk,
-                                         finished_values(Delivery.Status.SUCCEEDED, result))),
-    ):  # fmt: skip
+        (
+            Delivery,
+            lambda item, result: (
+                item.delivery.pk,
+                finished_values(Delivery.Status.SUCCEEDED, result),
+            ),
+        ),
+    ):
         rows = [values_of(item, result) for item, result in done]
         sql = prepared_sql.update_sql(model, tuple(rows[0][1]))
-        statements.append((sql, [prepared_sql.update_params(model, pk, values, db)
-                                 for pk, values in rows]))  # fmt: skip
+        statements.append(
+            (sql, [prepared_sql.update_params(model, pk, values, db) for pk, values in rows])
+        )
     with transaction.atomic():  # prepared first: the write lock is held for two statements
         for sql, params in statements:
             prepared_sql.execute_many(sql, params)
@@ -134,25 +143,36 @@ def _record_minimal(items: list, status: str, decision, error: Exception) -> Non
     text, and the delivery moved on as decided. Plain ORM updates, none of the code that
     just failed. If even this fails the delivery stays SENDING until its lease runs out."""
     note = UNRECORDED.format(type(error).__name__)
-    logger.error("recording an attempt failed; recording its outcome only: %r", error,
-                 exc_info=error)  # fmt: skip
+    logger.error(
+        "recording an attempt failed; recording its outcome only: %r", error, exc_info=error
+    )
     now = timezone.now()
     with transaction.atomic():
         for delivery, row, result in items:
             DeliveryAttempt.objects.filter(pk=row.pk).update(
-                outcome=DeliveryAttempt.Outcome.SUCCESS if result.ok
-                else DeliveryAttempt.Outcome.FAILURE,
-                finished_at=now, duration_ms=result.duration_ms,
-                response_status=result.status_code, response_headers={},
-                response_excerpt="", error=note,
-            )  # fmt: skip
+                outcome=(
+                    DeliveryAttempt.Outcome.SUCCESS
+                    if result.ok
+                    else DeliveryAttempt.Outcome.FAILURE
+                ),
+                finished_at=now,
+                duration_ms=result.duration_ms,
+                response_status=result.status_code,
+                response_headers={},
+                response_excerpt="",
+                error=note,
+            )
             changes = {"last_status_code": result.status_code, "last_error": note}
             if status in (Delivery.Status.SUCCEEDED, Delivery.Status.FAILED):
-                changes.update(status=status, lease_expires_at=None, next_attempt_at=None,
-                               completed_at=now)  # fmt: skip
+                changes.update(
+                    status=status, lease_expires_at=None, next_attempt_at=None, completed_at=now
+                )
             elif status == Delivery.Status.PENDING:
-                changes.update(status=status, lease_expires_at=None,
-                               next_attempt_at=now + timedelta(seconds=decision.delay))  # fmt: skip
+                changes.update(
+                    status=status,
+                    lease_expires_at=None,
+                    next_attempt_at=now + timedelta(seconds=decision.delay),
+                )
             Delivery.objects.filter(pk=delivery.pk).update(**changes)
 
 
@@ -160,7 +180,13 @@ def _log_failed(delivery: Delivery, row: DeliveryAttempt, result) -> None:
     hook_id = delivery.hook_id
     logger.info(
         "hook %s delivery %s attempt %d failed: %s",
-        hook_id, delivery.event_id, row.number, result.error or f"HTTP {result.status_code}",
-        extra={"hook_id": hook_id, "delivery_id": str(delivery.event_id),
-               "attempt": row.number},  # hooks.ops.observability.LogContextFilter
-    )  # fmt: skip
+        hook_id,
+        delivery.event_id,
+        row.number,
+        result.error or f"HTTP {result.status_code}",
+        extra={
+            "hook_id": hook_id,
+            "delivery_id": str(delivery.event_id),
+            "attempt": row.number,
+        },  # hooks.ops.observability.LogContextFilter
+    )

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from hooks.delivery.dispatch import enqueue
 from hooks.models import Delivery, EventHook
 from hooks.outbound import payloads
 
@@ -44,7 +45,7 @@ def deliveries_redeliver(
     hook: EventHook,
     deliveries: Iterable[Delivery],
     limit: int | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], object] | None = None,
 ) -> int:
     """Queue a redelivery of each of `hook`'s `deliveries` (at most `limit`); return how
     many were queued.
@@ -81,7 +82,5 @@ def _queue_copy(delivery: Delivery) -> Delivery:
             payloads.envelope(hook_id=delivery.hook_id, event_id=str(copy.event_id), events=events)
         )
         copy.save(update_fields=["body"])
-    from hooks.delivery.dispatch import enqueue
-
     transaction.on_commit(lambda: enqueue("hooks.tasks.retry_delivery", copy.pk, group="retry"))
     return copy

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from hooks.delivery import claims, outcomes, retry_policy, stored_response
-from hooks.delivery import sql as prepared_sql
+from hooks.delivery.dispatch import enqueue_hook_deliveries
 from hooks.delivery.hook_health import record_failure, record_success
+from hooks.lib import sql as prepared_sql
 from hooks.models import Delivery, DeliveryAttempt, EventHook
 from hooks.outbound import transport
 from hooks.outbound.endpoint import Endpoint
@@ -32,10 +33,12 @@ def _hook_is_backing_off(hook: EventHook) -> bool:
     return (
         hook.failing_since is not None
         and Delivery.objects.filter(
-            hook=hook, kind=Delivery.Kind.EVENTS, status=Delivery.Status.PENDING,
+            hook=hook,
+            kind=Delivery.Kind.EVENTS,
+            status=Delivery.Status.PENDING,
             next_attempt_at__gt=timezone.now(),
         ).exists()
-    )  # fmt: skip
+    )
 
 
 class _CurrentHook:
@@ -124,16 +127,15 @@ def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> tuple[i
     return len(group), True, False
 
 
-def _end_early(done: list, unsent: list[claims.Claimed], hook: EventHook, *,
-               another_turn: bool) -> tuple[int, bool, bool]:  # fmt: skip
+def _end_early(
+    done: list, unsent: list[claims.Claimed], hook: EventHook, *, another_turn: bool
+) -> tuple[int, bool, bool]:
     """Record what a claim sent and give the rest back to the outbox."""
     outcomes.record_successes(done)
     claims.release(unsent)
     if done:
         record_success(hook)
     if another_turn:
-        from hooks.delivery.dispatch import enqueue_hook_deliveries
-
         enqueue_hook_deliveries([hook.id])
     return len(done), False, True
 
@@ -157,8 +159,6 @@ def retry_delivery(delivery_id: int) -> bool:
     succeeded = send_delivery(delivery, hook=delivery.hook)
     if succeeded:
         # The hook recovered: flush whatever queued up while it was failing.
-        from hooks.delivery.dispatch import enqueue_hook_deliveries
-
         enqueue_hook_deliveries([delivery.hook_id])
     return succeeded
 
@@ -189,8 +189,9 @@ def send_delivery(
         if outcomes.next_status(delivery, decision) == Delivery.Status.SENDING:
             continue  # Okta's single immediate retry
         exhausted = decision.final or delivery.kind != Delivery.Kind.EVENTS
-        record_failure(hook, delivery=delivery, result=result, exhausted=exhausted,
-                       gone=decision.gone)  # fmt: skip
+        record_failure(
+            hook, delivery=delivery, result=result, exhausted=exhausted, gone=decision.gone
+        )
         return False
 
 
@@ -214,8 +215,9 @@ def _new_attempt(
         request_headers=endpoint.stored_headers(headers),
     )
     values = [prepared_sql.insert_values(row)]
-    count = prepared_sql.update(Delivery, delivery.pk, attempt_count=delivery.attempt_count,
-                                lease_expires_at=claims.lease())  # fmt: skip
+    count = prepared_sql.update(
+        Delivery, delivery.pk, attempt_count=delivery.attempt_count, lease_expires_at=claims.lease()
+    )
     with transaction.atomic():  # prepared first: the write lock is held for two statements
         prepared_sql.insert_many([row], values, key="delivery")
         prepared_sql.execute(count)

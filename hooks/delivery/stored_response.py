@@ -78,7 +78,11 @@ def stored_result(result):
             response_excerpt=clean_text(result.response_excerpt),
             error=clean_text(result.error),
         )
-    except Exception:  # noqa: BLE001 - keep the status: the outcome must still be recorded
+    except Exception:  # keep the status: the outcome must still be recorded
         logger.exception("could not sanitize a response; storing its status only")
-        return dataclasses.replace(result, response_headers={}, response_excerpt="",
-                                   error="The response could not be stored.")  # fmt: skip
+        return dataclasses.replace(
+            result,
+            response_headers={},
+            response_excerpt="",
+            error="The response could not be stored.",
+        )

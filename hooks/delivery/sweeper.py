@@ -1,6 +1,6 @@
 """The periodic sweeper: re-queues work whose worker died, whose retry is due, or whose
-task was lost, and forgets API rate counters of past minutes. Run every minute by a
-django-q2 schedule (and by `manage.py sweep`)."""
+task was lost. Run every minute by a django-q2 schedule (hooks.tasks.sweep, which also
+forgets API rate counters of past minutes) and by `manage.py sweep`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hooks.api.throttling import forget_old_counters
 from hooks.delivery import retry_policy
 from hooks.delivery.dispatch import enqueue, enqueue_hook_deliveries
 from hooks.delivery.hook_health import record_failure
@@ -81,12 +80,13 @@ def delivery_sweep() -> SweepResult:
         .distinct()
     )
     enqueue_hook_deliveries(stale_hooks)
-    forget_old_counters()
     if expired or due or stale_hooks:
         logger.info(
             "sweep: %d expired leases, %d due retries, %d hooks with waiting events",
-            len(expired), len(due), len(stale_hooks),
-        )  # fmt: skip
+            len(expired),
+            len(due),
+            len(stale_hooks),
+        )
     return SweepResult(len(expired), len(due), len(stale_hooks))
 
 
@@ -109,19 +109,30 @@ def _expire_lease(pk: int, now) -> None:
     decision = retry_policy.decide(result, attempts_made=row["attempt_count"]) if again else None
     with transaction.atomic():
         # Compare-and-set: a worker that is merely slow and finishes first wins.
-        taken = Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING,
-                                        lease_expires_at__lt=now)  # fmt: skip
+        taken = Delivery.objects.filter(
+            pk=pk, status=Delivery.Status.SENDING, lease_expires_at__lt=now
+        )
         if decision is None:
-            changed = taken.update(status=Delivery.Status.PENDING, next_attempt_at=now,
-                                   lease_expires_at=None)  # fmt: skip
+            changed = taken.update(
+                status=Delivery.Status.PENDING, next_attempt_at=now, lease_expires_at=None
+            )
         elif decision.final:
-            changed = taken.update(status=Delivery.Status.FAILED, lease_expires_at=None,
-                                   next_attempt_at=None, completed_at=now,
-                                   last_status_code=None, last_error=EXPIRED_AGAIN)  # fmt: skip
+            changed = taken.update(
+                status=Delivery.Status.FAILED,
+                lease_expires_at=None,
+                next_attempt_at=None,
+                completed_at=now,
+                last_status_code=None,
+                last_error=EXPIRED_AGAIN,
+            )
         else:
             due = now + timedelta(seconds=decision.delay or 0)
-            changed = taken.update(status=Delivery.Status.PENDING, next_attempt_at=due,
-                                   lease_expires_at=None, last_error=EXPIRED_AGAIN)  # fmt: skip
+            changed = taken.update(
+                status=Delivery.Status.PENDING,
+                next_attempt_at=due,
+                lease_expires_at=None,
+                last_error=EXPIRED_AGAIN,
+            )
         if changed:
             DeliveryAttempt.objects.filter(
                 delivery_id=pk, outcome=DeliveryAttempt.Outcome.IN_PROGRESS

@@ -1,5 +1,5 @@
 """Managing event hooks: validation, services, verification, challenge, preview, filter backtest.
 
 May import: hooks.lib, hooks.models, hooks.catalog, hooks.expressions, hooks.outbound,
-hooks.delivery, hooks.systemlog.
+hooks.systemlog, hooks.delivery.
 """

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from hooks.expressions import EvaluationError, ExpressionError, compile_expression
+from hooks.expressions.cost import used
 from hooks.models import Event
 
 MAX_EVENTS = 1000
@@ -38,9 +40,6 @@ def backtest(*, event_type: str, expression: str, limit: int = MAX_EVENTS) -> Ba
     that needs more counts as an error, i.e. no match), and the whole backtest
     HOOKS_FILTER_BACKTEST_MAX_STEPS; when that is spent it stops and says so in `stopped`.
     """
-    from hooks.expressions import EvaluationError, ExpressionError, compile_expression
-    from hooks.expressions.cost import used
-
     result = BacktestResult(event_type=event_type, expression=expression)
     try:
         compiled = compile_expression(expression, max_length=settings.HOOKS_FILTER_MAX_LENGTH)

@@ -12,10 +12,12 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from hooks.catalog import sample_log_event
 from hooks.delivery.dispatch import enqueue
+from hooks.delivery.sender import send_delivery
 from hooks.lib.bounded_json import JSONTooDeep, loads_bounded
 from hooks.models import Delivery, Event, EventHook, EventType
 from hooks.outbound import payloads
@@ -62,8 +64,6 @@ def masked_headers(hook: EventHook) -> dict[str, str]:
 
 
 def _user_agent() -> str:
-    from django.conf import settings
-
     return settings.HOOKS_USER_AGENT
 
 
@@ -90,7 +90,7 @@ def preview_build(
         url=hook.uri,
         headers=masked_headers(hook),
         body=json.dumps(document, indent=2, ensure_ascii=False),
-        source_event_uuid=None if is_sample else event.uuid,
+        source_event_uuid=None if event is None else event.uuid,
         is_sample=is_sample,
     )
 
@@ -143,8 +143,6 @@ def preview_deliver(*, hook: EventHook, body: str, wait: float = WAIT_SECONDS) -
 
 def run_preview(delivery_id: int) -> bool:
     """Worker side: send a PENDING preview delivery once (no retries, no health impact)."""
-    from hooks.delivery.sender import send_delivery
-
     claimed = Delivery.objects.filter(
         pk=delivery_id, kind=Delivery.Kind.PREVIEW, status=Delivery.Status.PENDING
     ).update(status=Delivery.Status.SENDING)

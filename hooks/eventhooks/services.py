@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hooks.delivery.dispatch import enqueue_hook_deliveries
 from hooks.eventhooks.validation import HookSpec, check_active_limit, validate_hook_spec
 from hooks.lib import encryption
 from hooks.models import EventHook
@@ -27,7 +28,7 @@ from hooks.systemlog.publishing import audit_event
 class Actor:
     """Who is acting: a console user, an API token's owner, or the system."""
 
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     token_id: str | None = None
 
     def log_actor(self) -> dict:
@@ -40,7 +41,8 @@ class Actor:
 SYSTEM = Actor()
 
 
-def _audit(event_type: str, hook: EventHook, actor: Actor, **extra) -> None:
+def audit_hook_event(event_type: str, hook: EventHook, actor: Actor, **extra) -> None:
+    """Write the `event_hook.*` entry for a change `actor` made to `hook` (verification too)."""
     audit_event(
         event_type=event_type,
         actor=actor.log_actor(),
@@ -89,7 +91,7 @@ def hook_create(*, spec: HookSpec, actor: Actor) -> tuple[EventHook, str]:
             hook.created_by = actor.user
             hook.created_by_external_id = user_external_id(actor.user)
         hook.save()
-        _audit("event_hook.created", hook, actor)
+        audit_hook_event("event_hook.created", hook, actor)
     return hook, secret
 
 
@@ -109,7 +111,7 @@ def hook_replace(*, hook: EventHook, spec: HookSpec, actor: Actor) -> EventHook:
         hook.version = F("version") + 1
         hook.save()
         hook.refresh_from_db()
-        _audit("event_hook.updated", hook, actor)
+        audit_hook_event("event_hook.updated", hook, actor)
     return hook
 
 
@@ -126,10 +128,8 @@ def hook_activate(*, hook: EventHook, actor: Actor) -> EventHook:
         hook.version = F("version") + 1
         hook.save()
         hook.refresh_from_db()
-        _audit("event_hook.activated", hook, actor)
+        audit_hook_event("event_hook.activated", hook, actor)
     # Matches queued while the hook was inactive are delivered now.
-    from hooks.delivery.dispatch import enqueue_hook_deliveries
-
     transaction.on_commit(lambda: enqueue_hook_deliveries([hook.pk]))
     return hook
 
@@ -146,7 +146,7 @@ def hook_deactivate(
         hook.save()
         hook.refresh_from_db()
         extra = {"reason": reason, "severity": "WARN"} if reason else {}
-        _audit(audit_type, hook, actor, **extra)
+        audit_hook_event(audit_type, hook, actor, **extra)
     return hook
 
 
@@ -161,7 +161,7 @@ def hook_delete(*, hook: EventHook, actor: Actor) -> None:
         if hook.status == EventHook.Status.ACTIVE:
             raise HookIsActive(hook.id)
         # The audit entry is written first: its target describes the hook as it was.
-        _audit("event_hook.deleted", hook, actor)
+        audit_hook_event("event_hook.deleted", hook, actor)
         hook.delete()
 
 
@@ -178,14 +178,7 @@ def hook_rotate_signing_secret(*, hook: EventHook, actor: Actor) -> tuple[EventH
         hook.version = F("version") + 1
         hook.save()
         hook.refresh_from_db()
-        _audit("event_hook.updated", hook, actor, debug_data={"change": "signingSecret.rotate"})
+        audit_hook_event(
+            "event_hook.updated", hook, actor, debug_data={"change": "signingSecret.rotate"}
+        )
     return hook, secret
-
-
-def hook_signing_secrets(hook: EventHook) -> list[str]:
-    """Return the secrets that sign deliveries now: the current one, plus the old one in grace."""
-    secrets = [hook.signing_secret]
-    expires = hook.previous_signing_secret_expires_at
-    if hook.previous_signing_secret_encrypted and expires and expires > timezone.now():
-        secrets.append(encryption.decrypt(hook.previous_signing_secret_encrypted))
-    return [s for s in secrets if s]

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from hooks.expressions import ExpressionError, compile_expression
 from hooks.models import EventHook, EventType
 from hooks.outbound import header_rules as rules
+from hooks.outbound.ssrf import validate_uri_syntax
 
 SIGNATURE_HEADERS = {"webhook-id", "webhook-timestamp", "webhook-signature"}
 RESERVED_HEADERS = {
@@ -72,8 +74,6 @@ def _validate_name(spec: HookSpec, instance: EventHook | None) -> list[str]:
 
 
 def _validate_uri(spec: HookSpec) -> list[str]:
-    from hooks.outbound.ssrf import validate_uri_syntax
-
     if not spec.uri:
         return ["channel.config.uri: The field cannot be left blank"]
     problem = validate_uri_syntax(spec.uri)
@@ -100,8 +100,6 @@ def _validate_event_types(spec: HookSpec) -> list[str]:
 
 
 def _validate_filters(spec: HookSpec) -> list[str]:
-    from hooks.expressions import ExpressionError, compile_expression
-
     causes = []
     subscribed = set(spec.event_types)
     max_length = settings.HOOKS_FILTER_MAX_LENGTH

@@ -15,13 +15,17 @@ import hashlib
 import json
 import time
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hooks.delivery.dispatch import enqueue
+from hooks.delivery.dispatch import enqueue, enqueue_hook_deliveries
 from hooks.delivery.stored_response import clean_text, stored_result
+from hooks.eventhooks.challenge import run_challenge
+from hooks.eventhooks.services import Actor, audit_hook_event
 from hooks.models import Delivery, DeliveryAttempt, EventHook
+from hooks.outbound.endpoint import endpoint_headers
 from hooks.outbound.redaction import redact_headers
 
 # Two tries of 3 s plus queueing: generous, so a busy cluster still answers.
@@ -35,16 +39,6 @@ class VerificationFailed(Exception):
     def __init__(self, cause: str):
         super().__init__(cause)
         self.cause = cause
-
-
-def endpoint_headers(hook: EventHook) -> dict[str, str]:
-    """The hook's own headers sent with every request: auth header, then custom headers."""
-    headers = {}
-    if hook.auth_key and hook.auth_value:
-        headers[hook.auth_key] = hook.auth_value
-    for header in hook.headers:
-        headers[header["key"]] = header["value"]
-    return headers
 
 
 def channel_fingerprint(hook: EventHook) -> str:
@@ -83,11 +77,6 @@ def hook_verify(*, hook: EventHook, actor, wait: float = WAIT_SECONDS) -> EventH
 
 def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | None) -> bool:
     """Worker side: send the challenge, record attempts, update the hook, audit the outcome."""
-    from django.contrib.auth import get_user_model
-
-    from hooks.eventhooks.challenge import run_challenge
-    from hooks.eventhooks.services import Actor, _audit
-
     claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
         status=Delivery.Status.SENDING
     )
@@ -154,7 +143,7 @@ def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | N
                 updated_at=timezone.now(),
                 version=F("version") + 1,
             )
-        _audit(
+        audit_hook_event(
             "event_hook.verified",
             hook,
             Actor(user=user, token_id=token_id),
@@ -165,7 +154,5 @@ def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | N
     if verified:
         # Matches may have waited for verification (they are only made for verified
         # hooks, but a re-verification after a channel change can unblock old ones).
-        from hooks.delivery.dispatch import enqueue_hook_deliveries
-
         enqueue_hook_deliveries([hook.pk])
     return verified

@@ -1,4 +1,7 @@
-"""Okta Expression Language filters for event hooks: parse, validate, evaluate (no Django)."""
+"""Okta Expression Language filters for event hooks: parse, validate, evaluate.
+
+May import: the standard library and lark only (no Django).
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from lark import Token, Tree
 
@@ -119,7 +120,7 @@ def _event_path(tree: Tree) -> tuple[tuple[str, ...], list[Tree]] | None:
 def _string(tree: Tree) -> str | None:
     """The value of a string literal tree, or None for anything else."""
     if isinstance(tree, Tree) and tree.data == "string":
-        return decode_string(tree.children[0])
+        return decode_string(cast(Token, tree.children[0]))
     return None
 
 
@@ -141,7 +142,8 @@ def _term_to_row(term: Tree) -> FilterRow | None:
         return None if value is None else FilterRow(_CHANGED, "eq", value)
     if term.data != "compare":
         return None
-    left, op, right = term.children
+    left, op_branch, right = term.children
+    op = cast(Token, op_branch)
     split = _event_path(left)
     if split is None:
         return None
@@ -168,7 +170,7 @@ def _target_row(trailers: list[Tree]) -> FilterRow | None:
     if str(size.children[0]) != "size" or size.children[1] is not None:
         return None
     predicate = select.children[0]
-    if predicate.data != "compare" or not _is_eq(predicate.children[1]):
+    if predicate.data != "compare" or not _is_eq(cast(Token, predicate.children[1])):
         return None
     name, _, literal = predicate.children
     if name.data != "name" or str(name.children[0]) not in _TARGET_ATTRIBUTES:

@@ -6,7 +6,7 @@ import functools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from lark import Token, Tree
 
@@ -257,10 +257,10 @@ class _Compiler:
         kind = str(tree.data)
         start, end = self.span(tree)
         if kind == "string":
-            value: Any = decode_string(tree.children[0])
+            value: Any = decode_string(cast(Token, tree.children[0]))
             node_kind = STRING
         elif kind == "number":
-            value, node_kind = self._number(tree.children[0]), NUMBER
+            value, node_kind = self._number(cast(Token, tree.children[0])), NUMBER
         else:
             value = {"true": True, "false": False, "null": None}[kind]
             node_kind = BOOLEAN if value is not None else NULL

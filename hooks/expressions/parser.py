@@ -52,12 +52,12 @@ def _translate(text: str, exc: UnexpectedInput) -> ExpressionError:
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         at_end = token.type == "$END"
-        offset = len(text) if at_end else token.start_pos
+        offset = len(text) if at_end else token.start_pos or 0
         position = len(text.rstrip()) + 1 if at_end else offset + 1
         found = "end of expression" if at_end else _describe_token(token)
         fallback = set(exc.expected)
     elif isinstance(exc, UnexpectedCharacters):
-        offset = exc.pos_in_stream
+        offset = exc.pos_in_stream or 0  # always set for UnexpectedCharacters
         position = offset + 1
         char = text[offset]
         if char in "'\"":
@@ -150,7 +150,7 @@ def _hint(text: str, offset: int, found: str, expected: set[str]) -> str:
             opener = stack[-1]
             closer = ")" if opener.type == "_LPAR" else "]"
             return (
-                f" (the '{_OPENERS[opener.type][1]}' at column {opener.start_pos + 1}"
+                f" (the '{_OPENERS[opener.type][1]}' at column {(opener.start_pos or 0) + 1}"
                 f" is never closed with '{closer}')"
             )
     if found == "'='":
@@ -176,7 +176,8 @@ def decode_string(token: Token) -> str:
         if escape in _ESCAPES:
             return _ESCAPES[escape]
         raise ExpressionError(
-            f"unknown escape sequence '\\{escape}' in a string", token.start_pos + match.start() + 2
+            f"unknown escape sequence '\\{escape}' in a string",
+            (token.start_pos or 0) + match.start() + 2,
         )
 
     return _STRING_PARTS[quote].sub(replace, raw[1:-1])

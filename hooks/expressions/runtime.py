@@ -146,7 +146,7 @@ def _debug_data_path(rest: tuple[Any, ...]) -> Fn:
                     base = step(context, "debugData")
         else:
             base = debug_data(ev)
-        value = base
+        value: Any = base
         try:
             for key in rest:
                 value = value[key]

@@ -1,4 +1,7 @@
-"""Console forms: one module per area."""
+"""Console forms: one module per area.
+
+May import: hooks.eventhooks and the layers below it.
+"""
 
 from __future__ import annotations
 

@@ -60,5 +60,5 @@ def silence_errors(form: forms.Form) -> forms.Form:
     Django validates a bound form the first time a template reads its errors;
     an empty error dict marks it as already validated with nothing to say.
     """
-    form._errors = forms.utils.ErrorDict()
+    form._errors = forms.utils.ErrorDict()  # type: ignore[attr-defined]  # private; not in the stubs
     return form

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import zip_longest
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.http import QueryDict
 
 from hooks.expressions import (
     FILTER_FIELDS,
@@ -57,6 +59,12 @@ class FilterSectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "code"}),
     )
 
+    # Set by filter_sections and the views: the section's position, the rows to draw, and
+    # the result of a live check.
+    index: int
+    display_rows: list[tuple[str, str]]
+    check: dict[str, Any]
+
     def __init__(self, *args, event_type: EventType | str, stored: str = "", **kwargs):
         self.event_type = event_type if isinstance(event_type, str) else event_type.name
         self.label = getattr(event_type, "label", "")
@@ -74,8 +82,9 @@ class FilterSectionForm(forms.Form):
     def raw_rows(self) -> list[tuple[str, str]]:
         if not self.is_bound:
             return list(self.initial_rows)
-        fields = self.data.getlist(self.add_prefix("row_field"))
-        values = self.data.getlist(self.add_prefix("row_value"))
+        data = cast(QueryDict, self.data)  # bound to request.POST
+        fields = data.getlist(self.add_prefix("row_field"))
+        values = data.getlist(self.add_prefix("row_value"))
         return [(f, v) for f, v in zip_longest(fields, values, fillvalue="")]
 
     def rows(self, *, add: int = 0, remove: int | None = None) -> list[tuple[str, str]]:
@@ -101,8 +110,11 @@ class FilterSectionForm(forms.Form):
         """The expression this section stands for, and what is wrong with it (if anything)."""
         if self.current_mode() == SIMPLE:
             return self._build_simple()
-        text = (self.data.get(self.add_prefix("expression")) if self.is_bound
-                else self.initial.get("expression")) or ""  # fmt: skip
+        text = (
+            self.data.get(self.add_prefix("expression"))
+            if self.is_bound
+            else self.initial.get("expression")
+        ) or ""
         text = text.strip()
         if not text:
             return "", ExpressionProblem("The expression cannot be left blank.")
@@ -123,8 +135,8 @@ class FilterSectionForm(forms.Form):
         text = rows_to_expression(rows)
         return text, _compile_problem(text)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())  # forms.Form.clean: the cleaned_data
         data["filter_expression"] = ""
         if not data.get("apply"):
             return data
@@ -149,9 +161,11 @@ def filter_sections(hook: EventHook, data=None) -> list[FilterSectionForm]:
     sections = []
     for index, name in enumerate(hook.event_types):
         section = FilterSectionForm(
-            data, prefix=f"f{index}", event_type=types.get(name, name),
+            data,
+            prefix=f"f{index}",
+            event_type=types.get(name, name),
             stored=hook.filters.get(name, ""),
-        )  # fmt: skip
+        )
         section.index = index
         sections.append(section)
     return sections

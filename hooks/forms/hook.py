@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from itertools import zip_longest
+from typing import cast
 
 from django import forms
+from django.http import QueryDict
 
 from hooks.eventhooks.validation import KEEP_SECRET, HookSpec
 from hooks.models import EventHook
@@ -56,8 +58,9 @@ class HookDetailsForm(forms.Form):
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/okta/events"}),
         help_text="Must start with https:// and answer the one-time verification request.",
     )
-    name = forms.CharField(label="Event hook name", max_length=255,
-                           help_text="Unique among this org's event hooks.")  # fmt: skip
+    name = forms.CharField(
+        label="Event hook name", max_length=255, help_text="Unique among this org's event hooks."
+    )
     description = forms.CharField(
         required=False, max_length=4096, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -109,7 +112,7 @@ class HookDetailsForm(forms.Form):
 
     def selected_event_types(self) -> list[str]:
         if self.is_bound:
-            return self.data.getlist(self.add_prefix("event_types"))
+            return cast(QueryDict, self.data).getlist(self.add_prefix("event_types"))
         return list(self.initial.get("event_types") or [])
 
     def header_rows(self, *, add: int = 0, remove: int | None = None) -> list[tuple[str, str]]:

@@ -22,12 +22,21 @@ class DeliveryFilterForm(forms.Form):
 
 
 class LogFilterForm(forms.Form):
-    """System Log filters (GET): event type, actor, and a time window in UTC."""
+    """System Log filters (GET): free text, event type prefix, actor, a time window in UTC."""
 
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "any text in the event"}),
+    )
     event_type = forms.CharField(
-        required=False, label="Event type",
-        widget=forms.TextInput(attrs={"list": "event-type-names", "placeholder": "any"}),
-    )  # fmt: skip
+        required=False,
+        label="Event type starts with",
+        # The page's <datalist> offers the catalog's names as the user types.
+        widget=forms.TextInput(
+            attrs={"list": "event-type-names", "placeholder": "e.g. user.session."}
+        ),
+    )
     actor = forms.CharField(
         required=False,
         label="Actor",
@@ -41,6 +50,7 @@ class TokenCreateForm(forms.Form):
     """A name to recognise the token by later."""
 
     name = forms.CharField(
-        max_length=255, label="Token name",
+        max_length=255,
+        label="Token name",
         widget=forms.TextInput(attrs={"placeholder": "e.g. Terraform CI"}),
-    )  # fmt: skip
+    )

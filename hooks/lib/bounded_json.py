@@ -10,6 +10,8 @@ up front with an error the caller can turn into a 400 or a form error.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 MAX_JSON_DEPTH = 64
 
@@ -26,6 +28,7 @@ def json_depth_exceeds(document, max_depth: int = MAX_JSON_DEPTH) -> bool:
     stack = [(document, 1)]
     while stack:
         value, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django_q.brokers import get_broker
 
 from hooks.models import Delivery, EventHook
 from hooks.ops import heartbeat, metrics
@@ -61,7 +62,7 @@ def check_database() -> Check:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+    except Exception as error:  # any failure means unhealthy
         return _failed(error, started)
     return Check("ok", (time.perf_counter() - started) * 1000, {"engine": connection.vendor})
 
@@ -69,8 +70,6 @@ def check_database() -> Check:
 @lru_cache(maxsize=1)
 def _broker():
     # One broker (and connection pool) per process, as hooks.delivery.dispatch does.
-    from django_q.brokers import get_broker
-
     return get_broker()
 
 
@@ -87,7 +86,7 @@ def check_broker() -> Check:
         if kind == "redis" and not broker.ping():
             raise ConnectionError("no PONG")
         queued = int(broker.queue_size() or 0)
-    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+    except Exception as error:  # any failure means unhealthy
         check = _failed(error, started)
         check.detail["type"] = kind
         return check
@@ -115,15 +114,20 @@ def health_report() -> tuple[bool, dict]:
     if database.ok:
         try:
             worker, sweep = heartbeat.worker_liveness(), heartbeat.sweep_liveness()
-        except Exception as error:  # noqa: BLE001 - the table may be missing (not migrated)
+        except Exception as error:  # the table may be missing (not migrated)
             checks["worker"] = {"status": "error", "error": error.__class__.__name__}
-    if worker is not None:
+    if worker is not None and sweep is not None:  # set together
         checks["worker"] = _liveness_dict(worker)
         checks["sweeper"] = _liveness_dict(sweep)
     elif "worker" not in checks:
         checks["worker"] = {"status": "unknown"}
     healthy = database.ok and broker.ok and worker is not None and worker.healthy
-    degraded = healthy and (worker.state != "ok" or sweep.state != "ok")
+    degraded = (
+        healthy
+        and worker is not None
+        and sweep is not None
+        and (worker.state != "ok" or sweep.state != "ok")
+    )
     status = "unhealthy" if not healthy else "degraded" if degraded else "ok"
     return healthy, {"status": status, "checks": checks}
 
@@ -164,7 +168,7 @@ def task_finished(task: dict) -> None:
     """django-q2 post_execute_in_worker: one line for outcomes no other line reports."""
     try:
         _report(task)
-    except Exception:  # noqa: BLE001 - logging must never fail a task
+    except Exception:  # logging must never fail a task
         logger.debug("could not describe task %s", task.get("name"), exc_info=True)
     finally:
         _log_context.set(None)

@@ -12,14 +12,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db.models import Q
 from django.utils import timezone
+from django_q.models import Task
 
 from hooks.models import Delivery, DeliveryAttempt, Event, Match
+from hooks.ops.heartbeat import forget_old
 
 FINISHED = (Delivery.Status.SUCCEEDED, Delivery.Status.FAILED)
 # Ids per statement stay well under SQLite's 32,766 bound parameters.
@@ -126,10 +128,12 @@ class _Purge:
         self.yield_lock = connection.vendor == "sqlite"
 
     # -- ranges ------------------------------------------------------------------------
-    def ranges(self, phase: str, model: type[Model], cutoff: datetime):
+    def ranges(self, phase: str, model: type[Delivery | Event], cutoff: datetime):
         """Yield [low, high) primary-key ranges covering rows created before `cutoff`."""
         first = model.objects.order_by("pk").values_list("pk", flat=True).first()
-        last = _last_pk_before(model, cutoff) if first is not None else None
+        if first is None:
+            return
+        last = _last_pk_before(model, cutoff)
         if last is None:
             return
         steps = range(first, last + 1, self.batch)
@@ -228,8 +232,6 @@ class _Purge:
 
     def tasks(self) -> None:
         """django-q2's saved task results (failures) older than the deliveries cutoff."""
-        from django_q.models import Task
-
         if self.dry_run:
             self.result.add(
                 "tasks", Task.objects.filter(stopped__lt=self.cutoffs.deliveries).count()
@@ -272,7 +274,7 @@ _NAMES = {
 }
 
 
-def _last_pk_before(model: type[Model], cutoff: datetime) -> int | None:
+def _last_pk_before(model: type[Delivery | Event], cutoff: datetime) -> int | None:
     """The highest pk whose row was created before `cutoff`, by binary search on the pk
     (created_at grows with the pk; Event has no created_at index, the pk is enough)."""
 
@@ -284,7 +286,8 @@ def _last_pk_before(model: type[Model], cutoff: datetime) -> int | None:
     first = created_from(0)
     if first is None or first[1] >= cutoff:
         return None
-    last_pk = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    # Not None: the table has a row (`first`).
+    last_pk = cast(int, model.objects.order_by("-pk").values_list("pk", flat=True).first())
     if created_from(last_pk)[1] < cutoff:
         return last_pk
     low, high = first[0], last_pk  # created_from(low) < cutoff <= created_from(high)
@@ -306,8 +309,6 @@ def purge(
     max_seconds: float | None = None,
 ) -> PurgeResult:
     """Delete (or count, when dry) everything older than `cutoffs`, range by range."""
-    from hooks.ops.heartbeat import forget_old
-
     started = time.monotonic()
     job = _Purge(
         cutoffs,

@@ -1,5 +1,5 @@
 """Outbound HTTP to a hook's endpoint: transport, SSRF policy, deadlines, header rules, signing,
-redaction, payloads.
+redaction, payloads, and what every request to one hook carries (endpoint).
 
-May import: hooks.lib and hooks.models only.
+May import: hooks.lib, hooks.models, hooks.ops (the org URL, for the envelope's `source`).
 """

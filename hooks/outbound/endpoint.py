@@ -9,9 +9,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
+from hooks.lib import encryption
 from hooks.models import Delivery, EventHook
 from hooks.outbound import payloads, signing, transport
 from hooks.outbound.redaction import redact_headers
+
+
+def endpoint_headers(hook: EventHook) -> dict[str, str]:
+    """The hook's own headers sent with every request: auth header, then custom headers."""
+    headers = {}
+    if hook.auth_key and hook.auth_value:
+        headers[hook.auth_key] = hook.auth_value
+    for header in hook.headers:
+        headers[header["key"]] = header["value"]
+    return headers
+
+
+def hook_signing_secrets(hook: EventHook) -> list[str]:
+    """Return the secrets that sign deliveries now: the current one, plus the old one in grace."""
+    secrets = [hook.signing_secret]
+    expires = hook.previous_signing_secret_expires_at
+    if hook.previous_signing_secret_encrypted and expires and expires > timezone.now():
+        secrets.append(encryption.decrypt(hook.previous_signing_secret_encrypted))
+    return [s for s in secrets if s]
 
 
 @dataclass(frozen=True)
@@ -22,9 +44,6 @@ class Endpoint:
 
     @classmethod
     def of(cls, hook: EventHook) -> Endpoint:
-        from hooks.eventhooks.services import hook_signing_secrets
-        from hooks.eventhooks.verification import endpoint_headers
-
         headers = payloads.base_headers()
         headers.update(endpoint_headers(hook))
         return cls(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from hooks.lib.org import org_url
-from hooks.systemlog.events import format_timestamp
+from hooks.lib.timestamps import format_timestamp
+from hooks.ops.org import org_url
 
 
 def envelope(

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.client import HTTPException
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urllib3
 from django.conf import settings
@@ -249,8 +249,7 @@ def _pool_for(destination: ssrf.Destination) -> urllib3.HTTPConnectionPool:
         if pool is not None:
             _pools.move_to_end(key)
             return pool
-        common = {"maxsize": 10, "block": False, "retries": False}
-        pool: urllib3.HTTPConnectionPool
+        common: dict[str, Any] = {"maxsize": 10, "block": False, "retries": False}
         if destination.scheme == "https":
             pool = urllib3.HTTPSConnectionPool(
                 destination.ip,
@@ -271,14 +270,20 @@ def _pool_for(destination: ssrf.Destination) -> urllib3.HTTPConnectionPool:
         return pool
 
 
-class _ReuseTracking:
+if TYPE_CHECKING:  # what the mixin is mixed into, for type checkers only
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class _ReuseTracking(_Connection):
     """Record, per thread, whether a request goes out on a socket that served one before."""
 
     _sent_on_socket = 0
 
     def connect(self) -> None:
         _attach_to_deadline(self)
-        super().connect()  # type: ignore[misc]
+        super().connect()
         self._sent_on_socket = 0
 
     def request(self, *args: Any, **kwargs: Any) -> None:
@@ -287,7 +292,7 @@ class _ReuseTracking:
         # carried a request is a reused keep-alive connection.
         _local.reused = getattr(self, "sock", None) is not None and self._sent_on_socket > 0
         try:
-            super().request(*args, **kwargs)  # type: ignore[misc]
+            super().request(*args, **kwargs)
         finally:
             # Counted after the fact: a lazy connect() inside request() resets the count.
             self._sent_on_socket += 1

@@ -1,4 +1,5 @@
 """The webhook receiver used by tests, bench and the hooks_receiver command.
 
-May import: the standard library and hooks.lib only.
+Runs without Django. May import: the standard library and hooks.outbound.signing (it checks
+signatures with the very code that makes them).
 """

@@ -1,7 +1,8 @@
 """HTTP plumbing of hooks.receiver: threaded server, request handler, body framing, responses.
 
 The Receiver (hooks/receiver/receiver.py) decides what to answer; this module only moves bytes. The
-handler calls back into the Receiver that owns its server (`_track` and `_handle`).
+handler calls back into whatever owns its server through the small RequestOwner interface below,
+so this module needs nothing from receiver.py (which builds on it).
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ import logging
 import re
 import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from hooks.receiver.receiver import Receiver
+from typing import Any, Protocol
 
 # The public module's logger, as before the split.
 logger = logging.getLogger("hooks.receiver")
@@ -34,16 +32,28 @@ class Headers(dict[str, str]):
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._lower
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         key = self._lower.get(name.lower())
         return default if key is None else super().__getitem__(key)
+
+
+class RequestOwner(Protocol):
+    """What the handler needs from the object that owns its server (the Receiver)."""
+
+    log_requests: bool
+
+    def track_connection(self, conn: socket.socket, *, add: bool) -> None:
+        """Note a connection opening (add=True) or closing, so stop() can close it."""
+
+    def handle_request(self, handler: ReceiverHandler) -> None:
+        """Read one request from `handler` and answer it."""
 
 
 class ReceiverServer(ThreadingHTTPServer):
     daemon_threads = True
     # Idle keep-alive connections would make server_close() wait for ever.
     block_on_close = False
-    receiver: Receiver
+    receiver: RequestOwner
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that hang up or fail TLS are routine for a test receiver.
@@ -65,23 +75,23 @@ class ReceiverHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        self.server.receiver._track(self.connection, add=True)
+        self.server.receiver.track_connection(self.connection, add=True)
 
     def finish(self) -> None:
         try:
             super().finish()
         finally:
-            self.server.receiver._track(self.connection, add=False)
+            self.server.receiver.track_connection(self.connection, add=False)
 
     def handle_request(self) -> None:
-        self.server.receiver._handle(self)
+        self.server.receiver.handle_request(self)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_request
 
     def version_string(self) -> str:
         return self.server_version
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:  # stdlib signature
         if self.server.receiver.log_requests:
             super().log_message(format, *args)
 
@@ -103,7 +113,10 @@ def read_body(handler: ReceiverHandler) -> bytes:
         raise BadBody(400)
     if length > MAX_BODY_BYTES:
         raise BadBody(413)
-    return handler.rfile.read(length) if length else b""
+    body = handler.rfile.read(length) if length else b""
+    if len(body) != length:  # the client hung up mid-body (e.g. a sender killed mid-request)
+        raise BadBody(400)
+    return body
 
 
 # RFC 9112 chunk-size: hex digits only (int(x, 16) would also take "-1", "0x1f", "+1",

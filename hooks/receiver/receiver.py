@@ -244,15 +244,17 @@ class Receiver:
             self._events.clear()
             self._post_count = self._event_count = 0
 
-    # --- request handling (runs in connection threads) -------------------------------
-    def _track(self, conn: socket.socket, *, add: bool) -> None:
+    # --- request handling (runs in connection threads; http.RequestOwner) ----------------
+    def track_connection(self, conn: socket.socket, *, add: bool) -> None:
+        """Note a connection opening (add=True) or closing, so stop() can close it."""
         with self._lock:
             if add:
                 self._connections.add(conn)
             else:
                 self._connections.discard(conn)
 
-    def _handle(self, handler: ReceiverHandler) -> None:
+    def handle_request(self, handler: ReceiverHandler) -> None:
+        """Read one request from `handler`, record it and answer as `behaviour` says."""
         try:
             body = read_body(handler)
         except BadBody as exc:

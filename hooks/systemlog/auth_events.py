@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,6 +22,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from hooks.systemlog.events import actor_for_user, target_for_user
+from hooks.systemlog.publishing import event_publish
 
 logger = logging.getLogger(__name__)
 current_request: contextvars.ContextVar = contextvars.ContextVar("hooks_request", default=None)
@@ -71,18 +73,23 @@ def _group_target(group: Group) -> dict:
     }
 
 
-def publish_auth_event(event_type: str, *, targets: list[dict], actor_user=None,
-                       actor: dict | None = None, outcome: str = "SUCCESS",
-                       reason: str | None = None, debug: dict | None = None) -> None:  # fmt: skip
+def publish_auth_event(
+    event_type: str,
+    *,
+    targets: list[dict],
+    actor_user=None,
+    actor: dict | None = None,
+    outcome: str = "SUCCESS",
+    reason: str | None = None,
+    debug: dict | None = None,
+) -> None:
     """Publish one auth event; never raise (the user's change must not fail because of it).
 
     The actor is `actor` when given, else the signed-in user, else `actor_user`."""
     if not getattr(settings, "HOOKS_AUTH_EVENTS", True):
         return
-    from hooks.systemlog.publishing import event_publish
-
     request = current_request.get()
-    event = {
+    event: dict[str, Any] = {
         "eventType": event_type,
         "actor": actor or _request_actor(request, actor_user),
         "client": _client(request),
@@ -93,7 +100,7 @@ def publish_auth_event(event_type: str, *, targets: list[dict], actor_user=None,
     }
     try:
         event_publish(events=[event])
-    except Exception:  # noqa: BLE001 - see the module docstring
+    except Exception:  # see the module docstring
         logger.exception("could not publish %s", event_type)
 
 
@@ -137,8 +144,13 @@ def _logged_in(sender, request, user, **kwargs) -> None:
 def _login_failed(sender, credentials, request=None, **kwargs) -> None:
     username = credentials.get("username") or credentials.get(User.USERNAME_FIELD) or ""
     # Okta names the attempted username as the actor of a failed sign-in, not the system.
-    attempted = {"id": None, "type": "User", "alternateId": username, "displayName": "unknown",
-                 "detailEntry": None}  # fmt: skip
+    attempted = {
+        "id": None,
+        "type": "User",
+        "alternateId": username,
+        "displayName": "unknown",
+        "detailEntry": None,
+    }
     publish_auth_event(
         "user.session.start",
         targets=[attempted],

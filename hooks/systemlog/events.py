@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid as uuid_lib
 from datetime import UTC, datetime
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.utils.dateparse import parse_datetime
+from django.contrib.auth.models import User
 
+from hooks.lib.timestamps import TIMESTAMP_RULE, format_timestamp, parse_timestamp
 from hooks.models import EventHook, UserIdentity
 
 SEVERITIES = ("DEBUG", "INFO", "WARN", "ERROR")
@@ -30,8 +31,6 @@ SYSTEM_ACTOR = {
 }
 
 
-# What a cause says a timestamp must be (parse_timestamp's contract).
-TIMESTAMP_RULE = "an ISO-8601 timestamp between years 1 and 9999 UTC"
 # `event_hook.*` events are the console's audit trail about hooks: only it writes them.
 CONSOLE_ONLY_PREFIX = "event_hook."
 
@@ -42,36 +41,6 @@ class EventValidationError(Exception):
     def __init__(self, causes: list[str]):
         super().__init__("; ".join(causes))
         self.causes = causes
-
-
-def format_timestamp(moment: datetime, *, milliseconds: bool = True) -> str:
-    """Return Okta's UTC timestamp form `2025-03-13T23:36:13.123Z` (`.000Z` without ms)."""
-    moment = moment.astimezone(UTC)
-    millis = moment.microsecond // 1000 if milliseconds else 0
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}Z"
-
-
-def parse_timestamp(value: str) -> datetime | None:
-    """Parse an ISO-8601 timestamp ('Z' allowed) into an aware UTC datetime; None if not one.
-
-    A naive timestamp is taken as UTC. One whose offset moves it outside years 1-9999 in
-    UTC (`0001-01-01T00:00:00+01:00`) is not one either: converting it raises
-    OverflowError, and every database write or query converts to UTC.
-    """
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = parse_datetime(value.replace("Z", "+00:00") if value.endswith("Z") else value)
-    except ValueError:
-        return None
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        return None
 
 
 def refuse_console_only_types(raw_events: list[object]) -> None:
@@ -94,7 +63,7 @@ def refuse_console_only_types(raw_events: list[object]) -> None:
         raise EventValidationError(causes)
 
 
-def user_external_id(user: AbstractBaseUser) -> str:
+def user_external_id(user: User) -> str:
     """Return the user's stable `00u…` id, creating it on first use."""
     identity = getattr(user, "identity", None)
     if identity is None:
@@ -102,7 +71,7 @@ def user_external_id(user: AbstractBaseUser) -> str:
     return identity.external_id
 
 
-def actor_for_user(user: AbstractBaseUser | None) -> dict:
+def actor_for_user(user: User | None) -> dict:
     """Return a LogEvent `actor` for a console user, or the system actor."""
     if user is None or not getattr(user, "is_authenticated", False):
         return dict(SYSTEM_ACTOR)
@@ -115,7 +84,7 @@ def actor_for_user(user: AbstractBaseUser | None) -> dict:
     }
 
 
-def target_for_user(user: AbstractBaseUser) -> dict:
+def target_for_user(user: User) -> dict:
     """Return a LogEvent `target` entry describing a user."""
     entry = actor_for_user(user)
     entry["detailEntry"] = None
@@ -166,8 +135,16 @@ def normalize_log_event(raw: object, *, catalog: dict[str, str], index: int | No
     severity = raw.get("severity") or "INFO"
     if severity not in SEVERITIES:
         causes.append(f"{prefix}severity: must be one of {', '.join(SEVERITIES)}")
-    for key in ("actor", "outcome", "client", "transaction", "debugContext",
-                "authenticationContext", "securityContext", "request"):  # fmt: skip
+    for key in (
+        "actor",
+        "outcome",
+        "client",
+        "transaction",
+        "debugContext",
+        "authenticationContext",
+        "securityContext",
+        "request",
+    ):
         _expect_dict(raw, key, causes, prefix)
     target = raw.get("target")
     if target is not None and not (
@@ -180,10 +157,12 @@ def normalize_log_event(raw: object, *, catalog: dict[str, str], index: int | No
     if causes:
         raise EventValidationError(causes)
 
+    # Past the raise: event_type is a catalog name and `published` a valid timestamp.
+    event_type = cast(str, event_type)
     event = {key: raw.get(key) for key in LOG_EVENT_KEYS}
     event.update(
         uuid=event_uuid,
-        published=format_timestamp(parse_timestamp(published)),
+        published=format_timestamp(cast(datetime, parse_timestamp(published))),
         eventType=event_type,
         version=str(raw.get("version") or "0"),
         displayMessage=raw.get("displayMessage") or catalog[event_type],

@@ -3,34 +3,39 @@
 Events are matched to ACTIVE + VERIFIED hooks subscribed to their type whose filter
 (if any) is true before the transaction; in one transaction the hook set is checked
 again, the events are stored and the matches written: the matches are the outbox.
-Workers are told only after commit, so a rolled-back publish never reaches an endpoint.
+Workers are told only after commit, so a rolled-back publish never reaches an endpoint:
+the delivery engine, a layer above, hears of the new outbox rows through the
+`outbox_written` signal (hooks.systemlog.signals) and does the telling.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import cast
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
-from hooks.delivery.sql import insert_many, insert_sql
-from hooks.models import Event, EventHook, EventType, Match
+from hooks.lib.sql import insert_many, insert_sql
+from hooks.lib.timestamps import format_timestamp, parse_timestamp
+from hooks.models import Event, EventHook, Match
+from hooks.systemlog.event_types import catalog_messages
 from hooks.systemlog.events import (
+    SYSTEM_ACTOR,
     EventValidationError,
-    format_timestamp,
     normalize_log_event,
-    parse_timestamp,
     target_for_hook,
 )
+from hooks.systemlog.matching import filter_allows
+from hooks.systemlog.signals import outbox_written
 
 logger = logging.getLogger(__name__)
 
 MAX_EVENTS_PER_PUBLISH = 1000
-_CATALOG_TTL = 30.0
-_catalog_cache: tuple[float, dict[str, str]] = (0.0, {})
 
 
 @dataclass
@@ -43,28 +48,7 @@ class PublishResult:
     match_count: int = 0
 
 
-def catalog_messages() -> dict[str, str]:
-    """Return {event type name: display message}, cached for a few seconds per process."""
-    global _catalog_cache
-    loaded_at, catalog = _catalog_cache
-    if not catalog or time.monotonic() - loaded_at > _CATALOG_TTL:
-        catalog = {
-            name: message or label
-            for name, message, label in EventType.objects.values_list(
-                "name", "display_message", "label"
-            )
-        }
-        _catalog_cache = (time.monotonic(), catalog)
-    return catalog
-
-
-def forget_catalog_cache() -> None:
-    """Drop the cached catalog (after the catalog was loaded again)."""
-    global _catalog_cache
-    _catalog_cache = (0.0, {})
-
-
-def normalize_events(raw_events: list[object]) -> list[dict]:
+def normalize_events(raw_events: Sequence[object]) -> list[dict]:
     """Return complete LogEvents, or raise EventValidationError with a cause per bad item."""
     if len(raw_events) > MAX_EVENTS_PER_PUBLISH:
         raise EventValidationError(
@@ -107,7 +91,7 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
     rows = [
         Event(
             uuid=event_uuid,
-            published=parse_timestamp(log_event["published"]),
+            published=cast(datetime, parse_timestamp(log_event["published"])),  # normalized
             event_type=log_event["eventType"],
             actor_id=str((log_event.get("actor") or {}).get("id") or "")[:255],
             severity=log_event["severity"],
@@ -124,8 +108,15 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
     planned = _plan_matches(rows, hooks)
     for round_number in range(1, _MATCH_ROUNDS + 1):
         try:
-            return _store(log_events, rows, values, existing, hooks, planned,
-                          last_round=round_number == _MATCH_ROUNDS)  # fmt: skip
+            return _store(
+                log_events,
+                rows,
+                values,
+                existing,
+                hooks,
+                planned,
+                last_round=round_number == _MATCH_ROUNDS,
+            )
         except _HooksChanged as changed:  # nothing was written: match again, outside
             hooks = changed.hooks
             planned = _plan_matches(rows, hooks)
@@ -219,9 +210,8 @@ def _deliverable_hooks() -> list[EventHook]:
 
 
 def _plan_matches(rows: list[Event], hooks: list[EventHook]) -> dict[str, list[str]]:
-    """{event uuid: ids of the hooks it goes to}: subscription and filter (no writes)."""
-    from hooks.delivery.matching import filter_allows
-
+    """{event uuid: ids of the hooks it goes to}: subscription and filter (no writes but
+    the audit of a filter that failed)."""
     by_type: dict[str, list[EventHook]] = {}
     for hook in hooks:
         for event_type in hook.event_types:
@@ -229,11 +219,29 @@ def _plan_matches(rows: list[Event], hooks: list[EventHook]) -> dict[str, list[s
     planned: dict[str, list[str]] = {}
     for row in rows:
         hook_ids = [
-            hook.id for hook in by_type.get(row.event_type, ()) if filter_allows(hook, row.data)
+            hook.id
+            for hook in by_type.get(row.event_type, ())
+            if filter_allows(hook, row.data, on_error=_record_filter_error)
         ]
         if hook_ids:
             planned[row.uuid] = hook_ids
     return planned
+
+
+def _record_filter_error(hook: EventHook, event: dict, message: str) -> None:
+    """Audit a filter that could not be evaluated: `event_hook.filter.error`, at most once a
+    minute per hook."""
+    if rate_limited(f"filter-error:{hook.id}", seconds=60):
+        return
+    audit_event(
+        event_type="event_hook.filter.error",
+        actor=dict(SYSTEM_ACTOR),
+        hook=hook,
+        outcome="FAILURE",
+        reason=f"Filter for {event.get('eventType')} failed: {message}"[:500],
+        severity="WARN",
+        debug_data={"eventUuid": event.get("uuid"), "error": message},
+    )
 
 
 def _keep_hooks(planned: dict[str, list[str]], hook_ids: set[str]) -> dict[str, list[str]]:
@@ -241,7 +249,8 @@ def _keep_hooks(planned: dict[str, list[str]], hook_ids: set[str]) -> dict[str, 
 
 
 def _write_matches(events: list[Event], planned: dict[str, list[str]], result) -> None:
-    """Write the outbox rows of the stored `events` and enqueue their hooks on commit."""
+    """Write the outbox rows of the stored `events`; tell the delivery engine (outbox_written),
+    which enqueues their hooks on commit."""
     if not planned:
         return
     # Plain (hook_id, event_id, created_at) rows: this runs under the write lock, where
@@ -256,9 +265,7 @@ def _write_matches(events: list[Event], planned: dict[str, list[str]], result) -
         with connection.cursor() as cursor:
             cursor.executemany(insert_sql(Match, ("hook", "event", "created_at")), matches)
         result.match_count = len(matches)
-        from hooks.delivery.dispatch import enqueue_hook_deliveries_on_commit
-
-        enqueue_hook_deliveries_on_commit(sorted(result.matched_hooks))
+        outbox_written.send(sender=Match, hook_ids=sorted(result.matched_hooks))
 
 
 def audit_event(
@@ -273,8 +280,6 @@ def audit_event(
     transaction_detail: dict | None = None,
 ) -> Event:
     """Write one `event_hook.*` entry about `hook` to the System Log and return it."""
-    from datetime import UTC, datetime
-
     raw = {
         "eventType": event_type,
         "published": format_timestamp(datetime.now(UTC)),

@@ -12,9 +12,11 @@ is tested row by row, at most HOOKS_LOG_SCAN_LIMIT rows a request (hooks/systeml
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import Q
 
@@ -92,8 +94,12 @@ def _compare(op: str, actual, expected: str) -> bool:
         return text.startswith(expected)
     if op == "co":
         return expected in text
-    ordered = {"gt": text > expected, "ge": text >= expected,
-               "lt": text < expected, "le": text <= expected}  # fmt: skip
+    ordered = {
+        "gt": text > expected,
+        "ge": text >= expected,
+        "lt": text < expected,
+        "le": text <= expected,
+    }
     return ordered[op]
 
 
@@ -107,7 +113,7 @@ class _Parser:
             match = TOKEN.match(text, position)
             if not match:
                 raise LogQueryError(f"Unexpected character at column {position + 1}")
-            kind = match.lastgroup
+            kind = cast(str, match.lastgroup)  # every alternative of TOKEN is a named group
             self.tokens.append((kind, match.group(kind), match.start(kind) + 1))
             position = match.end()
         self.index = 0
@@ -125,45 +131,47 @@ class _Parser:
 
     def parse(self) -> Clause:
         clause = self.disjunction()
-        if self.peek() is not None:
-            raise LogQueryError(f"Unexpected '{self.peek()[1]}' at column {self.peek()[2]}")
+        token = self.peek()
+        if token is not None:
+            raise LogQueryError(f"Unexpected '{token[1]}' at column {token[2]}")
         return clause
 
     def disjunction(self) -> Clause:
         parts = [self.conjunction()]
-        while self.peek() and self.peek()[1].lower() == "or":
+        while (token := self.peek()) and token[1].lower() == "or":
             self.take()
             parts.append(self.conjunction())
         if len(parts) == 1:
             return parts[0]
         tests = [part.predicate for part in parts]
-        narrowing = None
-        if all(part.narrowing is not None for part in parts):  # one unnarrowed part: any row
+        narrowings = [part.narrowing for part in parts if part.narrowing is not None]
+        narrowing: Q | None = None
+        if len(narrowings) == len(parts):  # one unnarrowed part: any row
             narrowing = Q()
-            for part in parts:
-                narrowing |= part.narrowing
-        text_tests = [part.text_test for part in parts]
-        text_test = None
-        if all(test is not None for test in text_tests):
+            for part_narrowing in narrowings:
+                narrowing |= part_narrowing
+        text_tests = [part.text_test for part in parts if part.text_test is not None]
+        text_test: Callable[[str], bool] | None = None
+        if len(text_tests) == len(parts):
             text_test = lambda text: any(test(text) for test in text_tests)  # noqa: E731
         return Clause(lambda e: any(test(e) for test in tests), narrowing, text_test)
 
     def conjunction(self) -> Clause:
         parts = [self.unary()]
-        while self.peek() and self.peek()[1].lower() == "and":
+        while (token := self.peek()) and token[1].lower() == "and":
             self.take()
             parts.append(self.unary())
         if len(parts) == 1:
             return parts[0]
         tests = [part.predicate for part in parts]
         narrowings = [part.narrowing for part in parts if part.narrowing is not None]
-        narrowing = None
+        narrowing: Q | None = None
         if narrowings:
             narrowing = Q()
             for part in narrowings:
                 narrowing &= part
         text_tests = [part.text_test for part in parts if part.text_test is not None]
-        text_test = None
+        text_test: Callable[[str], bool] | None = None
         if text_tests:
             text_test = lambda text: all(test(text) for test in text_tests)  # noqa: E731
         return Clause(lambda e: all(test(e) for test in tests), narrowing, text_test)
@@ -183,11 +191,11 @@ class _Parser:
             inner = self.unary().predicate
             return Clause(lambda e: not inner(e))
         if token[1] == "(":
-            inner = self.disjunction()
+            group = self.disjunction()
             closing = self.take()
             if closing[1] != ")":
                 raise LogQueryError(f"Expected ')' at column {closing[2]}")
-            return inner
+            return group
         if token[0] != "word":
             raise LogQueryError(f"Expected a field name at column {token[2]}")
         path = token[1].split(".")
@@ -239,8 +247,6 @@ def compile_filter(text: str) -> Clause:
 
 def keyword_predicate(q: str) -> Predicate:
     """`q`: every space-separated term must appear somewhere in the event (case-insensitive)."""
-    import json
-
     terms = [term.lower() for term in q.split() if term]
 
     def has_every_term(event: dict) -> bool:

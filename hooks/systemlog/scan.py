@@ -59,7 +59,7 @@ def scan_page(
     """Up to `limit` rows that pass every clause, examining at most `scan_limit` rows."""
     rows = rows.order_by(*(("-published", "-id") if descending else ("published", "id")))
     if not clauses:  # SQL alone decides: an index range, bounded by the page itself
-        found = list(rows[: limit + 1])
+        found: list[Event] = list(rows[: limit + 1])
         more = len(found) > limit
         page = found[:limit]
         return ScanPage(page, _position(page[-1]) if more else None, examined=len(found))
@@ -70,7 +70,7 @@ def scan_page(
     # tests (plain substrings) rule most rows out before it. Only the columns pages show are
     # read (the others, deferred, cost a datetime conversion each per row examined).
     texts = rows.annotate(json_text=Cast("data", TextField()))
-    found: list[Event] = []
+    found = []
     examined, last, next_position = 0, None, None
     for values in texts.values_list(*_SCANNED, "json_text")[:scan_limit].iterator(
         chunk_size=SCAN_CHUNK
@@ -86,7 +86,8 @@ def scan_page(
                 break
             found.append(Event.from_db(rows.db, [*_SCANNED, "data"], [*values[:-1], data]))
     else:
-        if examined == scan_limit:  # stopped by the bound: continue after the last row
+        # Stopped by the bound: continue after the last row (scan_limit >= 1, so one was read).
+        if examined == scan_limit and last is not None:
             next_position = (last[1], last[0])
     partial = next_position is not None and len(found) < limit
     return ScanPage(found, next_position, examined=examined, partial=partial)

@@ -5,17 +5,25 @@ from __future__ import annotations
 import json
 
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from hooks.views.charts import health_svg
+from hooks.views.charts import health_svg, health_table
 
 register = template.Library()
 
 
 @register.simple_tag
 def health_chart(buckets, title: str = "Delivery health") -> SafeString:
-    """Inline SVG of a hook's last 24 hours (see hooks.views.charts)."""
-    return health_svg(buckets, title=title)
+    """Inline SVG of a hook's last 24 hours (see hooks.views.charts), with its numbers as a
+    visually hidden table. On phones the frame scrolls sideways rather than shrinking the
+    chart's text to nothing; tabindex lets keyboards scroll it too."""
+    return format_html(
+        '<div class="chart-frame" tabindex="0" role="group" aria-label="{}">{}{}</div>',
+        title,
+        health_svg(buckets, title=title),
+        health_table(buckets, caption=f"{title}, hours with deliveries"),
+    )
 
 
 @register.filter

@@ -1,0 +1,4 @@
+"""The console's pages (htmx): hooks, deliveries, System Log, catalog, tokens, health.
+
+May import: hooks.forms and the layers below the web layer; not hooks.api.
+"""

@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
 from hooks.lib.encryption import decrypt, encrypt
+from hooks.lib.timestamps import parse_timestamp
 from hooks.models import EventHook
-from hooks.systemlog.events import parse_timestamp
 
 _SECRET_KEY = "hooks.reveal"
 

@@ -17,9 +17,9 @@ from hooks import selectors
 from hooks.delivery.delivery_log import log_state, summary
 from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
 from hooks.forms import DeliveryFilterForm
+from hooks.lib.timestamps import format_timestamp
 from hooks.models import Delivery
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page
-from hooks.systemlog.events import format_timestamp
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, parse_moment, safe_next
 
@@ -56,18 +56,24 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
         delivery.summary = summary(delivery, delivery.log, now=now)
     failed_count = None
     if not request.htmx:  # only the full page shows it; htmx polls skip the count
-        failed = deliveries_matching(hook=hook, status=Delivery.Status.FAILED,
-                                     since=filters["since"], until=filters["until"])  # fmt: skip
+        failed = deliveries_matching(
+            hook=hook, status=Delivery.Status.FAILED, since=filters["since"], until=filters["until"]
+        )
         # Capped: the button queues at most MAX_REDELIVER, and a full count of a huge
         # log would cost more than the page itself.
         failed_count = failed.order_by()[: MAX_REDELIVER + 1].count()
     context = hook_page(
-        request, hook, "deliveries",
-        filter_form=form, page=page, after=after, failed_count=failed_count,
+        request,
+        hook,
+        "deliveries",
+        filter_form=form,
+        page=page,
+        after=after,
+        failed_count=failed_count,
         failed_count_capped=failed_count is not None and failed_count > MAX_REDELIVER,
         redeliver_limit=MAX_REDELIVER,
         redeliverable={Delivery.Status.SUCCEEDED, Delivery.Status.FAILED},
-    )  # fmt: skip
+    )
     if request.htmx:
         return render(request, "hooks/_delivery_list.html", context)
     return render(request, "hooks/hook_deliveries.html", context)
@@ -122,9 +128,14 @@ def deliveries_redeliver_failed(request: HtmxHttpRequest, hook_id: str) -> HttpR
         progress = reverse("hooks:redelivery-progress", args=[hook.id])
         return redirect(f"{progress}?{urlencode({'from': format_timestamp(started)})}")
     context = hook_page(
-        request, hook, "deliveries", count=rows.count(), limit=MAX_REDELIVER,
-        since=params.get("since", ""), until=params.get("until", ""),
-    )  # fmt: skip
+        request,
+        hook,
+        "deliveries",
+        count=rows.count(),
+        limit=MAX_REDELIVER,
+        since=params.get("since", ""),
+        until=params.get("until", ""),
+    )
     return render(request, "hooks/redeliver_confirm.html", context)
 
 

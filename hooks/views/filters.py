@@ -44,9 +44,9 @@ def _row_action(request: HtmxHttpRequest) -> tuple[int, int, int | None] | None:
         return None
     kind, *numbers = raw.split(":")
     indexes = [parse_whole_number(n, minimum=0, maximum=MAX_INDEX) for n in numbers]
-    if kind == "add" and len(indexes) == 1 and None not in indexes:
+    if kind == "add" and len(indexes) == 1 and indexes[0] is not None:
         return indexes[0], 1, None
-    if kind == "remove" and len(indexes) == 2 and None not in indexes:
+    if kind == "remove" and len(indexes) == 2 and indexes[0] is not None and indexes[1] is not None:
         return indexes[0], 0, indexes[1]
     return -1, 0, None  # a malformed button value: redraw the page, never save it
 
@@ -97,8 +97,9 @@ def hook_filters(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
             if s.cleaned_data["apply"]
         }
         try:
-            hook_replace(hook=hook, spec=spec_with_filters(hook, filters),
-                         actor=console_actor(request))  # fmt: skip
+            hook_replace(
+                hook=hook, spec=spec_with_filters(hook, filters), actor=console_actor(request)
+            )
         except HookValidationError as error:
             _apply_filter_causes(request, sections, error.causes)
         else:
@@ -127,8 +128,9 @@ def hook_filter_check(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     expression, problem = section.build()
     result = None
     if problem is None:
-        result = backtest(event_type=section.event_type, expression=expression,
-                          limit=BACKTEST_EVENTS)  # fmt: skip
+        result = backtest(
+            event_type=section.event_type, expression=expression, limit=BACKTEST_EVENTS
+        )
     section.check = {"expression": expression, "problem": problem, "result": result}
     if request.htmx:
         return render(request, "hooks/_filter_check.html", {"section": section, "hook": hook})

@@ -31,8 +31,14 @@ def form_intent(request: HtmxHttpRequest) -> tuple[str, int | None]:
     return "save", None
 
 
-def render_details(request: HtmxHttpRequest, form: HookDetailsForm, template: str, context: dict,
-                   intent: str = "save", index: int | None = None) -> HttpResponse:  # fmt: skip
+def render_details(
+    request: HtmxHttpRequest,
+    form: HookDetailsForm,
+    template: str,
+    context: dict,
+    intent: str = "save",
+    index: int | None = None,
+) -> HttpResponse:
     """The details page, or just the fragment an htmx "add row" / search asked for."""
     if intent != "save":
         silence_errors(form)

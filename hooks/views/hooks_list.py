@@ -49,8 +49,9 @@ def hook_verify_view(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     except VerificationFailed as failure:
         cause = failure.cause
     if request.htmx and request.POST.get("fragment") == "verify":
-        return render(request, "hooks/_verify_result.html", {"hook": hook, "cause": cause,
-                                                              "attempted": True})  # fmt: skip
+        return render(
+            request, "hooks/_verify_result.html", {"hook": hook, "cause": cause, "attempted": True}
+        )
     if cause is None:
         messages.success(request, f"“{hook.name}” is verified.")
     else:
@@ -72,11 +73,18 @@ def hook_activate_view(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     return _back(request)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @superadmin_required
 def hook_deactivate_view(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
-    """Set the hook INACTIVE: it receives no events until activated again."""
-    hook = hook_deactivate(hook=get_hook(hook_id), actor=console_actor(request))
+    """GET asks for confirmation; POST sets the hook INACTIVE: it receives no events until
+    activated again. A confirmation page, not a script's confirm(), so that it asks
+    without JavaScript too."""
+    hook = get_hook(hook_id)
+    if request.method == "GET":
+        next_url = safe_next(request, reverse("hooks:hook-detail", args=[hook.id]))
+        return render(request, "hooks/hook_confirm_deactivate.html",
+                      {"hook": hook, "next": next_url})  # fmt: skip
+    hook = hook_deactivate(hook=hook, actor=console_actor(request))
     messages.success(request, f"“{hook.name}” is inactive: it receives no events.")
     return _back(request)
 

@@ -13,8 +13,14 @@ from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page
 
 
-def _context(request: HtmxHttpRequest, hook: EventHook, params: QueryDict, *,
-             form: PreviewBodyForm | None = None, **extra) -> dict:  # fmt: skip
+def _context(
+    request: HtmxHttpRequest,
+    hook: EventHook,
+    params: QueryDict,
+    *,
+    form: PreviewBodyForm | None = None,
+    **extra,
+) -> dict:
     """Everything the preview page shows for the chosen event type and System Log event."""
     labels = dict(EventType.objects.filter(name__in=hook.event_types).values_list("name", "label"))
     event_types = [(name, labels.get(name, name)) for name in hook.event_types]
@@ -28,15 +34,19 @@ def _context(request: HtmxHttpRequest, hook: EventHook, params: QueryDict, *,
     request_preview, problem = None, None
     if event_type:
         try:
-            request_preview = preview_build(hook=hook, event_type=event_type,
-                                            event_uuid=event_uuid or None)  # fmt: skip
+            request_preview = preview_build(
+                hook=hook, event_type=event_type, event_uuid=event_uuid or None
+            )
         except PreviewError as error:
             problem = str(error)
     if form is None and request_preview is not None:
-        form = PreviewBodyForm(initial={"event_type": event_type, "event": event_uuid,
-                                        "body": request_preview.body})  # fmt: skip
+        form = PreviewBodyForm(
+            initial={"event_type": event_type, "event": event_uuid, "body": request_preview.body}
+        )
     return hook_page(
-        request, hook, "preview",
+        request,
+        hook,
+        "preview",
         step=3,
         event_types=event_types,
         event_type=event_type,
@@ -47,7 +57,7 @@ def _context(request: HtmxHttpRequest, hook: EventHook, params: QueryDict, *,
         form=form,
         edit=params.get("edit") == "1" or (form is not None and form.is_bound),
         **extra,
-    )  # fmt: skip
+    )
 
 
 @require_GET
@@ -70,8 +80,11 @@ def hook_preview_check(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     form.is_valid()
     if request.htmx:
         return render(request, "hooks/_preview_body_check.html", {"form": form, "hook": hook})
-    return render(request, "hooks/hook_preview.html",
-                  _context(request, hook, request.POST, form=form, checked=True))  # fmt: skip
+    return render(
+        request,
+        "hooks/hook_preview.html",
+        _context(request, hook, request.POST, form=form, checked=True),
+    )
 
 
 @require_POST
@@ -95,7 +108,11 @@ def hook_preview_deliver(request: HtmxHttpRequest, hook_id: str) -> HttpResponse
         "succeeded": delivery is not None and delivery.status == Delivery.Status.SUCCEEDED,
     }
     if request.htmx:
-        return render(request, "hooks/_preview_result.html",
-                      {"hook": hook, "form": form, "result": result})  # fmt: skip
-    return render(request, "hooks/hook_preview.html",
-                  _context(request, hook, request.POST, form=form, result=result))  # fmt: skip
+        return render(
+            request, "hooks/_preview_result.html", {"hook": hook, "form": form, "result": result}
+        )
+    return render(
+        request,
+        "hooks/hook_preview.html",
+        _context(request, hook, request.POST, form=form, result=result),
+    )

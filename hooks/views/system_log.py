@@ -18,13 +18,14 @@ from hooks.views.common import HtmxHttpRequest
 @require_GET
 @superadmin_required
 def system_log(request: HtmxHttpRequest) -> HttpResponse:
-    """`/logs?event_type=…&actor=…&since=…&until=…&after=<cursor>`."""
+    """`/logs?q=…&event_type=<prefix>&actor=…&since=…&until=…&after=<cursor>`."""
     form = LogFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     try:
         page = selectors.log_page(
             event_type=(filters.get("event_type") or "").strip(),
             actor=(filters.get("actor") or "").strip(),
+            q=filters.get("q") or "",
             since=filters.get("since"),
             until=filters.get("until"),
             after=request.GET.get("after") or None,
@@ -32,6 +33,10 @@ def system_log(request: HtmxHttpRequest) -> HttpResponse:
     except CursorError:
         messages.error(request, "That page link is not valid any more; here is the first page.")
         return redirect("hooks:system-log")
+    # Which hooks each event went to: one query for the whole page, not one per row.
+    sent_to = selectors.hooks_by_event(page.items)
+    for event in page.items:
+        event.sent_to = sent_to[event.pk]
     context = {"form": form, "page": page}
     if request.htmx:
         return render(request, "hooks/_log_rows.html", context)

@@ -1,4 +1,4 @@
-// The console works without this file; it only adds two conveniences.
+// The console works without this file; it only adds a few conveniences.
 (function () {
   "use strict";
 
@@ -24,6 +24,17 @@
     if (event.key === "Enter" && event.target.matches && event.target.matches("[data-no-submit]")) {
       event.preventDefault();
     }
+  });
+
+  // Escape closes an open Actions menu or the phone navigation menu, and puts the focus
+  // back on its toggle so keyboard users stay where they were.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open], details.navmenu[open]").forEach(function (menu) {
+      var hadFocus = menu.contains(document.activeElement);
+      menu.removeAttribute("open");
+      if (hadFocus) menu.querySelector("summary").focus();
+    });
   });
 
   // Close an open Actions menu when clicking elsewhere.

@@ -106,7 +106,7 @@ class OrderlySentinel(Sentinel):
                 if ack_id is not None:
                     self.broker.acknowledge(ack_id)  # the ORM broker's copy, now a duplicate
                 count += 1
-            except Exception:  # noqa: BLE001 - the sweeper re-queues deliveries anyway
+            except Exception:  # the sweeper re-queues deliveries anyway
                 logger.exception("could not hand task %s back to the broker", task.get("name"))
 
 
@@ -161,8 +161,10 @@ class OrderlyCluster(Cluster):
         if not orderly:
             logger.warning(
                 "Q Cluster %s still busy after %.0f s: killing it; deliveries in flight "
-                "are re-sent by the sweeper when their lease ends.", self.name, force_after
-            )  # fmt: skip
+                "are re-sent by the sweeper when their lease ends.",
+                self.name,
+                force_after,
+            )
             kill_process_tree(self.sentinel.pid)
             self.sentinel.join(5)
         logger.info("Q Cluster %s has stopped.", self.name)

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="API token", help="A label to recognise it by")
 
     def handle(self, *args, **options) -> None:
-        User = get_user_model()  # noqa: N806
+        User = get_user_model()
         try:
             user = User.objects.get(**{User.USERNAME_FIELD: options["user"]})
         except User.DoesNotExist:

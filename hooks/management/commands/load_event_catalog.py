@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from hooks.catalog.loader import catalog_load
+from hooks.systemlog.event_types import catalog_load
 
 
 class Command(BaseCommand):

@@ -86,6 +86,8 @@ class Command(BaseCommand):
                 remaining -= chunk
         except EventValidationError as error:
             raise CommandError("; ".join(error.causes)) from None
-        self.stdout.write(self.style.SUCCESS(
-            f"Published {stored} {event_type} event(s); {matched} delivery match(es) queued."
-        ))  # fmt: skip
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Published {stored} {event_type} event(s); {matched} delivery match(es) queued."
+            )
+        )

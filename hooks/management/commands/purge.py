@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -14,7 +16,8 @@ class _Bar:
     """tqdm bars, one per phase, on a terminal only."""
 
     def __init__(self, stream, enabled: bool):
-        self.stream, self.enabled, self.bar = stream, enabled, None
+        self.stream, self.enabled = stream, enabled
+        self.bar: tqdm[Any] | None = None
 
     def start(self, phase: str, total: int) -> None:
         self.bar = tqdm(
@@ -85,7 +88,9 @@ class Command(BaseCommand):
             ages[name] = common if own is None else own
         if options["batch_size"] is not None and options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
-        cutoffs = Cutoffs.from_ages(**ages)
+        cutoffs = Cutoffs.from_ages(
+            events=ages["events"], deliveries=ages["deliveries"], attempts=ages["attempts"]
+        )
         for name in ("events", "deliveries", "attempts"):
             moment = getattr(cutoffs, name)
             self.stdout.write(f"{name:<11} created before {moment:%Y-%m-%d %H:%M:%S} UTC")

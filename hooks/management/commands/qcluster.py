@@ -25,8 +25,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         # The options of django_q's qcluster, unchanged.
         parser.add_argument("--run-once", action="store_true", help="Start, then stop.")
-        parser.add_argument("-n", "--name", dest="cluster_name", default=None,
-                            help="Another cluster (queue) name than Q_CLUSTER's.")  # fmt: skip
+        parser.add_argument(
+            "-n",
+            "--name",
+            dest="cluster_name",
+            default=None,
+            help="Another cluster (queue) name than Q_CLUSTER's.",
+        )
 
     def handle(self, *args, **options) -> None:
         settings.SECRET_KEY  # noqa: B018 - django_q refuses to start without it (signing)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TextIO, cast
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, ensure_deliverable
+from hooks.lib.timestamps import parse_timestamp
 from hooks.models import Delivery, EventHook
 from hooks.selectors import deliveries_matching
-from hooks.systemlog.events import parse_timestamp
 
 
 class Command(BaseCommand):
@@ -16,8 +18,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("hook_id", help="The event hook's id (who…)")
-        parser.add_argument("--status", default="FAILED", choices=list(Delivery.Status.values),
-                            help="Only deliveries in this status (default FAILED)")  # fmt: skip
+        parser.add_argument(
+            "--status",
+            default="FAILED",
+            choices=list(Delivery.Status.values),
+            help="Only deliveries in this status (default FAILED)",
+        )
         parser.add_argument("--since", help="ISO-8601: created at or after")
         parser.add_argument("--until", help="ISO-8601: created before")
         parser.add_argument("--dry-run", action="store_true", help="Only count")
@@ -41,8 +47,11 @@ class Command(BaseCommand):
             ensure_deliverable(hook)  # before the progress bar: the service would refuse
         except HookNotDeliverable as error:
             raise CommandError(str(error)) from None
-        with tqdm(total=total, unit="delivery", file=self.stderr._out,
-                  disable=not self.stderr.isatty()) as progress:  # fmt: skip
+        # The raw stream: OutputWrapper would end each of tqdm's redraws with a newline.
+        stream = cast(TextIO, self.stderr._out)
+        with tqdm(
+            total=total, unit="delivery", file=stream, disable=not self.stderr.isatty()
+        ) as progress:
             deliveries_redeliver(
                 hook=hook,
                 deliveries=rows.iterator(chunk_size=500),

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from hooks.lib.org import serve_as_org, served_url
+from hooks.ops.org import serve_as_org, served_url
 
 from ._orderly_cluster import kill_process_tree
 
@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 "-",
                 "--graceful-timeout",
                 "5",
-            ],  # fmt: skip
+            ],
             env=env,
         )
         worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], env=env)
@@ -80,7 +80,7 @@ class Command(BaseCommand):
     def _ensure_superuser(self) -> None:
         """Create the super admin named by DJANGO_SUPERUSER_USERNAME/PASSWORD/EMAIL, once."""
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
-        User = get_user_model()  # noqa: N806
+        User = get_user_model()
         if username and not User.objects.filter(username=username).exists():
             if not os.environ.get("DJANGO_SUPERUSER_PASSWORD"):
                 self.stderr.write("DJANGO_SUPERUSER_PASSWORD is not set: no super admin created.")

@@ -2,7 +2,7 @@
 
 Django's development server, as django.contrib.staticfiles extends it, plus one thing:
 once bound, unless HOOKS_ORG_URL is set, the address it serves becomes the org URL of this
-process and is recorded for a qcluster started separately (see hooks/lib/org.py), so that
+process and is recorded for a qcluster started separately (see hooks/ops/org.py), so that
 envelopes name it in `source`.
 
 INSTALLED_APPS lists `hooks` between `whitenoise.runserver_nostatic` and
@@ -17,10 +17,12 @@ from django.contrib.staticfiles.management.commands.runserver import (
 )
 from django.db import connection
 
-from hooks.lib.org import serve_as_org, served_url
+from hooks.ops.org import serve_as_org, served_url
 
 
 class Command(StaticfilesRunserver):
+    addr: str  # set by runserver's handle() (not in the stubs)
+
     def on_bind(self, server_port: int) -> None:
         super().on_bind(server_port)
         # server_port is the port really bound (runserver accepts port 0).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from hooks.api.throttling import forget_old_counters
 from hooks.delivery.sweeper import delivery_sweep
 
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         result = delivery_sweep()
+        forget_old_counters()  # as the scheduled sweep (hooks.tasks.sweep) does
         self.stdout.write(
             f"{result.expired_leases} expired lease(s), {result.due_retries} due retry(ies), "
             f"{result.hooks_with_stale_matches} hook(s) with waiting events re-queued."

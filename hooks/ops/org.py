@@ -17,6 +17,9 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from hooks.models import Heartbeat
+from hooks.ops.heartbeat import beat
+
 logger = logging.getLogger(__name__)
 
 _DEFAULT = "http://127.0.0.1:8000"
@@ -68,8 +71,6 @@ def serve_as_org(url: str) -> str:
 def record_served_url(url: str) -> bool:
     """Write the web@<url> heartbeat row; never raises (a database not migrated yet only
     means separately started workers keep the default)."""
-    from hooks.ops.heartbeat import beat
-
     name = f"{SERVED_PREFIX}{url}"
     if len(name) > 100:  # Heartbeat.name's length: a cut URL would be a wrong one
         logger.warning("served address %s is too long to record; set HOOKS_ORG_URL", url)
@@ -83,8 +84,6 @@ def recorded_served_url() -> str | None:
     now = time.monotonic()
     if _recorded is not None and now - _recorded[0] < RECHECK_SECONDS:
         return _recorded[1]
-    from hooks.models import Heartbeat
-
     try:
         # A savepoint: callers build envelopes inside their claim transaction, which a
         # failed query must not poison (PostgreSQL).

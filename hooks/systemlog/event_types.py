@@ -1,12 +1,18 @@
-"""Loading the event catalog JSON into EventType rows, idempotently."""
+"""The EventType table: the event catalog (hooks.catalog) loaded into it, idempotently, and
+the display messages publishing reads from it (cached for a few seconds per process)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from hooks.catalog import load_catalog_entries
+from hooks.models import EventType
+
+_CATALOG_TTL = 30.0
+_catalog_cache: tuple[float, dict[str, str]] = (0.0, {})
 
 FIELDS = (
     "label", "description", "category", "hook_eligible", "beta",
@@ -27,9 +33,6 @@ def catalog_load() -> CatalogLoadResult:
     Entries no longer in the file are kept (hooks and System Log events may
     still name them) but lose hook eligibility.
     """
-    from hooks.models import EventType
-    from hooks.systemlog.publishing import forget_catalog_cache
-
     entries = {entry["name"]: entry for entry in load_catalog_entries()}
     with transaction.atomic():
         existing = {row.name: row for row in EventType.objects.all()}
@@ -55,3 +58,24 @@ def catalog_load() -> CatalogLoadResult:
         updated=len(to_update),
         unchanged=len(entries) - len(to_create) - len(to_update),
     )
+
+
+def catalog_messages() -> dict[str, str]:
+    """Return {event type name: display message}, cached for a few seconds per process."""
+    global _catalog_cache
+    loaded_at, catalog = _catalog_cache
+    if not catalog or time.monotonic() - loaded_at > _CATALOG_TTL:
+        catalog = {
+            name: message or label
+            for name, message, label in EventType.objects.values_list(
+                "name", "display_message", "label"
+            )
+        }
+        _catalog_cache = (time.monotonic(), catalog)
+    return catalog
+
+
+def forget_catalog_cache() -> None:
+    """Drop the cached catalog (after the catalog was loaded again)."""
+    global _catalog_cache
+    _catalog_cache = (0.0, {})

@@ -39,8 +39,10 @@ def insert_values(obj, db=None, fields: list | None = None) -> list:
     """obj's database values for `fields` (default: every column but the primary key), as
     save() prepares them."""
     db = db or backend()
-    return [field.get_db_prep_save(field.pre_save(obj, add=True), db)
-            for field in fields or _insert_fields(type(obj))]  # fmt: skip
+    return [
+        field.get_db_prep_save(field.pre_save(obj, add=True), db)
+        for field in fields or _insert_fields(type(obj))
+    ]
 
 
 def insert_many(
@@ -77,8 +79,9 @@ def insert_many(
         for start in range(0, len(objs), per_statement):
             chunk = values[start : start + per_statement]
             marks = ", ".join([row_marks] * len(chunk))
-            cursor.execute(f"{head} VALUES {marks} {returning}",
-                           [value for row in chunk for value in row])  # fmt: skip
+            cursor.execute(
+                f"{head} VALUES {marks} {returning}", [value for row in chunk for value in row]
+            )
             pks.update(cursor.fetchall())
     for obj, row in zip(objs, values, strict=True):
         obj.pk = pks[row[position]]
