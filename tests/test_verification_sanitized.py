@@ -44,7 +44,10 @@ def nul_receiver():
     """A NulAnswer server on 127.0.0.1; yields `answer(echo=...)`, which returns its URL."""
     handler = type("Handler", (NulAnswer,), {})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look (0.5 s by default).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
 
     def answer(*, echo: bool) -> str:
