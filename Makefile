@@ -8,24 +8,43 @@ HOST ?= 127.0.0.1
 # development mode (the development key, loopback receivers) unless told otherwise.
 DJANGO_DEBUG ?= 1
 
-.PHONY: run test test-fast lint typecheck bench setup clean
+.PHONY: run test test-fast lint typecheck bench setup setup-run clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+# Two install markers, each remade only when a requirements file it depends on changes:
+# `make run` installs what running needs (requirements.txt); test, test-fast, lint, typecheck
+# and bench also install the development tools (requirements-dev.txt, which includes the first).
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+$(BIN)/.installed-run: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
 	@touch $@
 
-setup: $(BIN)/.installed
+$(BIN)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(BIN)/.installed-run
+
+setup-run: $(BIN)/.installed-run
+setup: $(BIN)/.installed-dev
+
+# What `make test-fast` leaves out: real processes (integration), chromium (browser), a
+# live_server (marked automatically, see tests/conftest.py) and tests that wait (slow).
+FAST := not integration and not browser and not live_server and not slow
+DURATIONS ?= 15
 
 ## make run: install, migrate, load the catalog, start web + worker on http://$(HOST):$(PORT)
-run: setup
+run: setup-run
 	DJANGO_DEBUG=$(DJANGO_DEBUG) $(BIN)/python manage.py run_console --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite (unit, API with real clients, integration with qcluster, browser)
 ## in development mode, which its settings module (tests/settings.py) switches on
 test: setup
-	HOOKS_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	HOOKS_TESTING=1 $(BIN)/python -m pytest --durations=$(DURATIONS) $(PYTEST_ARGS)
+
+## make test-fast: everything but integration, browser, live-server and slow tests (< 1 min)
+test-fast: setup
+	HOOKS_TESTING=1 $(BIN)/python -m pytest -m "$(FAST)" --durations=$(DURATIONS) $(PYTEST_ARGS)
 
 ## make lint: ruff (lint and format), migrations in step with the models, import contracts
 lint: setup

@@ -1,4 +1,12 @@
-"""Shared fixtures: users, API tokens, API clients and a valid hook body."""
+"""Shared fixtures: users, API tokens, API clients, a valid hook body and the hook factories.
+
+Hooks, by how much of the path a test needs:
+- `make_hook(**overrides)`: through the service layer (hook_create, as the console does),
+  ACTIVE and UNVERIFIED, or VERIFIED without a challenge with `verified=True`;
+- `verified_hook`: `make_hook(verified=True)`, pointing nowhere reachable;
+- `create_hook(**changes)`: through the API (POST /api/v1/eventHooks), returns its JSON;
+- `active_verified_hook`: through the API at the `receiver`, verified by a real challenge.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from hooks.access.tokens import token_create
+from hooks.eventhooks.services import Actor, hook_create
+from hooks.eventhooks.validation import HookSpec
+from hooks.models import EventHook
 
 VALID_BODY = {
     "name": "Sales sync",
@@ -31,6 +42,14 @@ VALID_BODY = {
     },
 }
 SECRET = "Bearer s3cr3t-V4LUE"
+HOOK_URI = "https://receiver.example.com/okta"
+HOOK_SPEC = {
+    "name": "Sales sync",
+    "uri": HOOK_URI,
+    "event_types": ["user.lifecycle.create", "group.user_membership.add"],
+    "auth_key": "Authorization",
+    "auth_value": SECRET,
+}
 
 
 @pytest.fixture
@@ -63,17 +82,64 @@ def staff_user(django_user_model):
 
 
 @pytest.fixture
-def create_hook(api, hook_body):
-    """Create a hook through the API and return its JSON."""
+def make_hook(admin_user):
+    """Create a hook through the service layer, as `admin` (unless `actor` is given); return
+    the EventHook. Overrides are HookSpec fields over HOOK_SPEC; `verified=True` marks it
+    VERIFIED in the database, without a challenge. Its secret is `hook.signing_secret`."""
 
-    def create(**changes):
+    def make(*, verified: bool = False, actor: Actor | None = None, **overrides) -> EventHook:
+        spec = HookSpec(**{**HOOK_SPEC, **overrides})
+        hook, _ = hook_create(spec=spec, actor=actor or Actor(user=admin_user))
+        if verified:
+            EventHook.objects.filter(pk=hook.pk).update(
+                verification_status=EventHook.Verification.VERIFIED
+            )
+            hook.refresh_from_db()
+        return hook
+
+    return make
+
+
+@pytest.fixture
+def verified_hook(make_hook) -> EventHook:
+    """An ACTIVE hook marked VERIFIED (no challenge) at HOOK_URI, which never resolves."""
+    return make_hook(verified=True)
+
+
+@pytest.fixture
+def create_hook(api, hook_body):
+    """Create a hook through the API and return its JSON: `create_hook(**changes)` changes
+    top-level body fields; `uri=` sets the channel's address."""
+
+    def create(*, uri: str | None = None, **changes):
         body = copy.deepcopy(hook_body)
         body.update(changes)
+        if uri is not None:
+            body["channel"]["config"]["uri"] = uri
         response = api.post("/api/v1/eventHooks", body, format="json")
         assert response.status_code == 200, response.content
         return response.json()
 
     return create
+
+
+@pytest.fixture
+def active_verified_hook(api, create_hook, receiver) -> dict:
+    """A hook at the real `receiver`, created and verified through the API: its JSON after
+    the verification, with the `signingSecret` shown at creation."""
+    created = create_hook(uri=receiver.url)
+    verified = api.post(f"/api/v1/eventHooks/{created['id']}/lifecycle/verify")
+    assert verified.status_code == 200, verified.content
+    assert verified.json()["verificationStatus"] == "VERIFIED"
+    return {**verified.json(), "signingSecret": created["signingSecret"]}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that starts pytest-django's live_server (itself or through a fixture) is marked
+    `live_server`, so `make test-fast` leaves it out without a marker to forget."""
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.live_server)
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hooks.access.tokens import token_create, token_revoke
-from hooks.eventhooks.services import Actor, hook_create
-from hooks.eventhooks.validation import HookSpec
 from hooks.models import (
     ApiToken,
     Delivery,
@@ -31,17 +29,9 @@ VERIFIED_URI = "https://receiver.example.com/okta/hooks"
 
 
 @pytest.fixture
-def verified_hook(admin_user) -> EventHook:
-    spec = HookSpec(
-        name="Sales sync",
-        event_types=["user.lifecycle.create"],
-        uri=VERIFIED_URI,
-        auth_key="Authorization",
-        auth_value="Bearer s3cret",
-    )
-    hook, _ = hook_create(spec=spec, actor=Actor(user=admin_user))
-    EventHook.objects.filter(pk=hook.pk).update(verification_status="VERIFIED")
-    return EventHook.objects.get(pk=hook.pk)
+def verified_hook(make_hook) -> EventHook:
+    return make_hook(uri=VERIFIED_URI, event_types=["user.lifecycle.create"],
+                     auth_value="Bearer s3cret", verified=True)  # fmt: skip
 
 
 @pytest.fixture

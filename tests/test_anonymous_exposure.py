@@ -114,6 +114,7 @@ def test_the_system_check_errors_without_a_metrics_token(settings):
     assert exposure_check(None) == []
 
 
+@pytest.mark.slow  # a child Python process
 def test_manage_py_check_fails_in_production_without_a_metrics_token():
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -164,6 +165,7 @@ def test_sign_in_and_out_stay_mounted_without_email(client):
         assert client.get("/accounts/login/").status_code == 200
 
 
+@pytest.mark.slow  # a child Python process
 @pytest.mark.parametrize(("variables", "expected"), [
     ({}, "False"),
     ({"EMAIL_HOST": "smtp.example.com"}, "True"),

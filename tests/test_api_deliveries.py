@@ -13,11 +13,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def hook(api, hook_body, receiver):
-    hook_body["channel"]["config"]["uri"] = receiver.url
-    created = api.post("/api/v1/eventHooks", hook_body, format="json").json()
-    assert api.post(f"/api/v1/eventHooks/{created['id']}/lifecycle/verify").status_code == 200
-    return created
+def hook(active_verified_hook):
+    return active_verified_hook
 
 
 def test_the_delivery_log_pages_newest_first_and_shows_attempts(api, hook, receiver, settings):

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from hooks.access.tokens import token_create
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Fuzzing: hundreds of generated requests per test, so `make test-fast` leaves it out.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 OKTA_ERROR_KEYS = {"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"}
 EXAMPLES_PER_OPERATION = 25

@@ -85,6 +85,7 @@ def test_a_404_is_explained(receiver):
     assert len(outcome.attempts) == 2
 
 
+@pytest.mark.slow  # waits out two 0.3 s timeouts
 def test_a_hanging_endpoint_times_out_on_both_tries(receiver):
     receiver.set_behaviour(verification="hang")
     started = time.monotonic()

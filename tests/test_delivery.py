@@ -16,24 +16,13 @@ from hooks.systemlog.publishing import event_publish
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def verified_hook(api, hook_body, receiver):
-    """A hook pointing at the receiver, created and verified through the API."""
-    hook_body["channel"]["config"]["uri"] = receiver.url
-    created = api.post("/api/v1/eventHooks", hook_body, format="json").json()
-    verified = api.post(f"/api/v1/eventHooks/{created['id']}/lifecycle/verify")
-    assert verified.status_code == 200, verified.content
-    assert verified.json()["verificationStatus"] == "VERIFIED"
-    return {**verified.json(), "signingSecret": created["signingSecret"]}
-
-
 def publish(count: int = 1, event_type: str = "user.lifecycle.create") -> list[Event]:
     return event_publish(
         events=[{"eventType": event_type, "actor": {"id": f"00u{i:017d}"}} for i in range(count)]
     ).events
 
 
-def test_verification_records_the_challenge_and_audits_success(verified_hook, receiver):
+def test_verification_records_the_challenge_and_audits_success(active_verified_hook, receiver):
     challenge = receiver.verifications[-1]
     assert challenge.method == "GET"
     assert challenge.header("Authorization") == "Bearer s3cr3t-V4LUE"
@@ -69,7 +58,9 @@ def test_a_failed_verification_is_400_with_the_exact_cause(api, hook_body, recei
     assert audit["outcome"]["result"] == "FAILURE"
 
 
-def test_a_published_event_is_delivered_in_oktas_envelope_with_signatures(verified_hook, receiver):
+def test_a_published_event_is_delivered_in_oktas_envelope_with_signatures(
+    active_verified_hook, receiver
+):
     [event] = publish()
     [request] = receiver.requests
     body = request.json
@@ -79,7 +70,7 @@ def test_a_published_event_is_delivered_in_oktas_envelope_with_signatures(verifi
     ]  # fmt: skip
     assert body["eventType"] == "com.okta.event_hook"
     assert body["eventTypeVersion"] == "1.0" and body["cloudEventsVersion"] == "0.1"
-    assert body["source"].endswith(f"/api/v1/eventHooks/{verified_hook['id']}")
+    assert body["source"].endswith(f"/api/v1/eventHooks/{active_verified_hook['id']}")
     assert body["data"]["events"] == [event.data]
     assert request.header("Content-Type") == "application/json"
     assert request.header("Accept") == "application/json"
@@ -87,14 +78,14 @@ def test_a_published_event_is_delivered_in_oktas_envelope_with_signatures(verifi
     assert request.header("Authorization") == "Bearer s3cr3t-V4LUE"
     assert request.header("X-Other-Header") == "some-other-value"
     assert request.header("webhook-id") == body["eventId"]
-    Webhook(verified_hook["signingSecret"]).verify(request.body, dict(request.headers))
+    Webhook(active_verified_hook["signingSecret"]).verify(request.body, dict(request.headers))
     delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
     assert delivery.status == Delivery.Status.SUCCEEDED
     assert delivery.body.encode() == request.body
-    assert EventHook.objects.get(pk=verified_hook["id"]).last_delivery_outcome == "SUCCEEDED"
+    assert EventHook.objects.get(pk=active_verified_hook["id"]).last_delivery_outcome == "SUCCEEDED"
 
 
-def test_queued_events_are_batched_into_one_envelope(verified_hook, receiver, settings):
+def test_queued_events_are_batched_into_one_envelope(active_verified_hook, receiver, settings):
     settings.HOOKS_MAX_BATCH = 50
     publish(120)
     sizes = sorted(len(r.json["data"]["events"]) for r in receiver.requests)
@@ -104,7 +95,7 @@ def test_queued_events_are_batched_into_one_envelope(verified_hook, receiver, se
 
 
 def test_events_of_unsubscribed_types_and_unverified_hooks_are_not_delivered(
-    verified_hook, receiver, api, hook_body
+    active_verified_hook, receiver, api, hook_body
 ):
     publish(1, event_type="user.lifecycle.suspend")
     hook_body["name"] = "unverified"
@@ -113,7 +104,7 @@ def test_events_of_unsubscribed_types_and_unverified_hooks_are_not_delivered(
     assert Match.objects.count() == 0
 
 
-def test_the_immediate_retry_turns_a_single_503_into_success(verified_hook, receiver):
+def test_the_immediate_retry_turns_a_single_503_into_success(active_verified_hook, receiver):
     receiver.set_behaviour(status=[503, 200])
     publish()
     delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
@@ -121,7 +112,7 @@ def test_the_immediate_retry_turns_a_single_503_into_success(verified_hook, rece
     assert list(delivery.attempts.values_list("response_status", flat=True)) == [503, 200]
 
 
-def test_5xx_twice_schedules_a_retry_with_backoff(verified_hook, receiver, settings):
+def test_5xx_twice_schedules_a_retry_with_backoff(active_verified_hook, receiver, settings):
     settings.HOOKS_RETRY_SCHEDULE = [0, 60]
     receiver.set_behaviour(status=500)
     publish()
@@ -139,7 +130,7 @@ def test_5xx_twice_schedules_a_retry_with_backoff(verified_hook, receiver, setti
     assert delivery.status == Delivery.Status.SUCCEEDED and delivery.attempt_count == 3
 
 
-def test_an_exhausted_delivery_is_failed_and_logged(verified_hook, receiver, settings):
+def test_an_exhausted_delivery_is_failed_and_logged(active_verified_hook, receiver, settings):
     settings.HOOKS_RETRY_SCHEDULE = [0]
     receiver.set_behaviour(status=502)
     publish()
@@ -152,7 +143,7 @@ def test_an_exhausted_delivery_is_failed_and_logged(verified_hook, receiver, set
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 422])
-def test_4xx_is_final_without_retry(verified_hook, receiver, status):
+def test_4xx_is_final_without_retry(active_verified_hook, receiver, status):
     receiver.set_behaviour(status=status)
     publish()
     delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
@@ -160,7 +151,7 @@ def test_4xx_is_final_without_retry(verified_hook, receiver, status):
 
 
 @pytest.mark.parametrize("status", [408, 429])
-def test_408_and_429_are_retried(verified_hook, receiver, status, settings):
+def test_408_and_429_are_retried(active_verified_hook, receiver, status, settings):
     settings.HOOKS_RETRY_SCHEDULE = [0, 60]
     receiver.set_behaviour(status=status)
     publish()
@@ -168,7 +159,7 @@ def test_408_and_429_are_retried(verified_hook, receiver, status, settings):
     assert delivery.status == Delivery.Status.PENDING and delivery.attempt_count == 2
 
 
-def test_retry_after_pushes_the_next_attempt_back(verified_hook, receiver, settings):
+def test_retry_after_pushes_the_next_attempt_back(active_verified_hook, receiver, settings):
     settings.HOOKS_RETRY_SCHEDULE = [0, 1]
     receiver.set_behaviour(status=429, headers={"Retry-After": "600"})
     publish()
@@ -176,26 +167,26 @@ def test_retry_after_pushes_the_next_attempt_back(verified_hook, receiver, setti
     assert (delivery.next_attempt_at - timezone.now()).total_seconds() > 590
 
 
-def test_410_gone_deactivates_the_hook(verified_hook, receiver):
+def test_410_gone_deactivates_the_hook(active_verified_hook, receiver):
     receiver.set_behaviour(status=410)
     publish()
-    hook = EventHook.objects.get(pk=verified_hook["id"])
+    hook = EventHook.objects.get(pk=active_verified_hook["id"])
     assert hook.status == "INACTIVE"
     assert "410" in hook.disabled_reason
     assert Event.objects.filter(event_type="event_hook.auto_deactivated").exists()
 
 
-def test_a_long_outage_deactivates_the_hook(verified_hook, receiver, settings):
+def test_a_long_outage_deactivates_the_hook(active_verified_hook, receiver, settings):
     settings.HOOKS_RETRY_SCHEDULE = [0]
     settings.HOOKS_AUTO_DISABLE_AFTER = 0
     receiver.set_behaviour(status=500)
     publish()
-    hook = EventHook.objects.get(pk=verified_hook["id"])
+    hook = EventHook.objects.get(pk=active_verified_hook["id"])
     assert hook.status == "INACTIVE"
     assert "No successful delivery since" in hook.disabled_reason
 
 
-def test_attempt_rows_keep_the_response_and_redact_the_secret(verified_hook, receiver):
+def test_attempt_rows_keep_the_response_and_redact_the_secret(active_verified_hook, receiver):
     receiver.set_behaviour(status=400, body=b'{"error": "bad thing"}')
     publish()
     attempt = DeliveryAttempt.objects.get(delivery__kind=Delivery.Kind.EVENTS)
@@ -207,7 +198,7 @@ def test_attempt_rows_keep_the_response_and_redact_the_secret(verified_hook, rec
     assert attempt.duration_ms is not None and attempt.finished_at is not None
 
 
-def test_a_refused_destination_is_final(verified_hook, receiver, settings):
+def test_a_refused_destination_is_final(active_verified_hook, receiver, settings):
     settings.HOOKS_ALLOWED_NETWORKS = []
     publish()
     delivery = Delivery.objects.get(kind=Delivery.Kind.EVENTS)
@@ -216,7 +207,7 @@ def test_a_refused_destination_is_final(verified_hook, receiver, settings):
     assert receiver.requests == []
 
 
-def test_publishing_the_same_uuid_twice_stores_and_delivers_once(verified_hook, receiver):
+def test_publishing_the_same_uuid_twice_stores_and_delivers_once(active_verified_hook, receiver):
     event = {"eventType": "user.lifecycle.create", "uuid": "f1d0b993-cc19-11ed-a688-db22c99ef6c4"}
     first = event_publish(events=[event])
     second = event_publish(events=[dict(event)])
@@ -224,7 +215,7 @@ def test_publishing_the_same_uuid_twice_stores_and_delivers_once(verified_hook, 
     assert len(receiver.events()) == 1
 
 
-def test_a_rolled_back_publish_delivers_nothing(verified_hook, receiver):
+def test_a_rolled_back_publish_delivers_nothing(active_verified_hook, receiver):
     from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -234,6 +225,7 @@ def test_a_rolled_back_publish_delivers_nothing(verified_hook, receiver):
     assert not Event.objects.filter(actor_id="00u00000000000000000").exists()
 
 
+@pytest.mark.slow  # waits out two 0.3 s timeouts
 def test_verification_causes_for_timeout_and_refused(api, hook_body, receiver, settings):
     settings.HOOKS_DELIVERY_TIMEOUT = 0.3
     receiver.set_behaviour(verification="hang")
@@ -261,19 +253,23 @@ def test_verification_of_a_loopback_endpoint_is_refused_when_not_allowed(
     assert receiver.verifications == []
 
 
-def test_after_a_rotation_both_secrets_sign_for_the_grace_period(api, verified_hook, receiver):
-    rotated = api.post(f"/api/v1/eventHooks/{verified_hook['id']}/signingSecret/rotate").json()
+def test_after_a_rotation_both_secrets_sign_for_the_grace_period(
+    api, active_verified_hook, receiver
+):
+    rotated = api.post(
+        f"/api/v1/eventHooks/{active_verified_hook['id']}/signingSecret/rotate"
+    ).json()
     assert rotated["signingSecret"].startswith("whsec_")
-    assert rotated["signingSecret"] != verified_hook["signingSecret"]
+    assert rotated["signingSecret"] != active_verified_hook["signingSecret"]
     publish()
     [request] = receiver.requests
     assert len(request.header("webhook-signature").split(" ")) == 2
-    for secret in (verified_hook["signingSecret"], rotated["signingSecret"]):
+    for secret in (active_verified_hook["signingSecret"], rotated["signingSecret"]):
         Webhook(secret).verify(request.body, dict(request.headers))
 
 
 def test_unbatched_events_are_claimed_several_at_a_time_and_delivered_in_order(
-    verified_hook, receiver, settings
+    active_verified_hook, receiver, settings
 ):
     settings.HOOKS_MAX_BATCH = 1
     settings.HOOKS_CLAIM_DELIVERIES = 4
@@ -299,7 +295,7 @@ def test_unbatched_events_are_claimed_several_at_a_time_and_delivered_in_order(
 
 
 def test_a_failure_inside_a_claim_puts_the_unsent_rest_back_in_the_outbox(
-    verified_hook, receiver, settings
+    active_verified_hook, receiver, settings
 ):
     settings.HOOKS_MAX_BATCH = 1
     settings.HOOKS_CLAIM_DELIVERIES = 5
@@ -328,7 +324,7 @@ def test_a_failure_inside_a_claim_puts_the_unsent_rest_back_in_the_outbox(
     assert set(events_only.values_list("status", flat=True)) == {"SUCCEEDED"}
 
 
-def test_a_slow_endpoint_gives_the_rest_of_its_claim_back(verified_hook, receiver, settings):
+def test_a_slow_endpoint_gives_the_rest_of_its_claim_back(active_verified_hook, receiver, settings):
     settings.HOOKS_MAX_BATCH = 1
     settings.HOOKS_CLAIM_DELIVERIES = 6
     settings.HOOKS_LEASE_SECONDS = 0.1  # a claim may send for 0.05 s
@@ -344,7 +340,7 @@ def test_a_slow_endpoint_gives_the_rest_of_its_claim_back(verified_hook, receive
 
 
 def test_deactivating_a_hook_stops_a_claim_that_is_being_sent(
-    verified_hook, receiver, settings, monkeypatch
+    active_verified_hook, receiver, settings, monkeypatch
 ):
     from django.db import connection
 
@@ -357,7 +353,7 @@ def test_deactivating_a_hook_stops_a_claim_that_is_being_sent(
     def deactivate_then_accept(request) -> int:
         # An admin deactivates the hook while the first request of the claim is answered.
         try:
-            EventHook.objects.filter(pk=verified_hook["id"]).update(status="INACTIVE")
+            EventHook.objects.filter(pk=active_verified_hook["id"]).update(status="INACTIVE")
         finally:
             connection.close()  # this runs in the receiver's thread
         return 200
@@ -374,15 +370,15 @@ def test_deactivating_a_hook_stops_a_claim_that_is_being_sent(
     assert DeliveryAttempt.objects.filter(delivery__kind=Delivery.Kind.EVENTS).count() == 1
 
 
-def test_the_prepared_hook_read_returns_what_the_orm_returns(verified_hook):
+def test_the_prepared_hook_read_returns_what_the_orm_returns(active_verified_hook):
     from hooks.lib.sql import get_by_pk
 
-    EventHook.objects.filter(pk=verified_hook["id"]).update(
+    EventHook.objects.filter(pk=active_verified_hook["id"]).update(
         failing_since=timezone.now(), filters={"user.lifecycle.create": "true"}
     )
     fast, orm = (
-        get_by_pk(EventHook, verified_hook["id"]),
-        EventHook.objects.get(pk=verified_hook["id"]),
+        get_by_pk(EventHook, active_verified_hook["id"]),
+        EventHook.objects.get(pk=active_verified_hook["id"]),
     )
     fields = [f.attname for f in EventHook._meta.concrete_fields]
     assert [getattr(fast, f) for f in fields] == [getattr(orm, f) for f in fields]
@@ -392,7 +388,7 @@ def test_the_prepared_hook_read_returns_what_the_orm_returns(verified_hook):
 
 
 def test_after_a_successful_immediate_retry_the_rest_of_the_claim_goes_out_at_once(
-    verified_hook, receiver, settings
+    active_verified_hook, receiver, settings
 ):
     settings.HOOKS_MAX_BATCH = 1
     settings.HOOKS_CLAIM_DELIVERIES = 10  # one claim holds all five: none "more" queued
@@ -408,7 +404,7 @@ def test_after_a_successful_immediate_retry_the_rest_of_the_claim_goes_out_at_on
 
 
 def test_a_long_task_signs_with_a_secret_rotated_while_it_runs(
-    api, verified_hook, receiver, settings, monkeypatch
+    api, active_verified_hook, receiver, settings, monkeypatch
 ):
     from django.db import connection
 
@@ -423,7 +419,7 @@ def test_a_long_task_signs_with_a_secret_rotated_while_it_runs(
     def rotate_on_first_request(request) -> int:
         if not rotated:
             try:
-                hook = EventHook.objects.get(pk=verified_hook["id"])
+                hook = EventHook.objects.get(pk=active_verified_hook["id"])
                 rotated.append(hook_rotate_signing_secret(hook=hook, actor=SYSTEM)[1])
             finally:
                 connection.close()  # this runs in the receiver's thread
@@ -435,11 +431,11 @@ def test_a_long_task_signs_with_a_secret_rotated_while_it_runs(
     assert len(first.header("webhook-signature").split(" ")) == 1
     for request in later:  # both secrets sign during the grace period
         Webhook(rotated[0]).verify(request.body, dict(request.headers))
-        Webhook(verified_hook["signingSecret"]).verify(request.body, dict(request.headers))
+        Webhook(active_verified_hook["signingSecret"]).verify(request.body, dict(request.headers))
 
 
 def test_without_insert_returning_rows_are_saved_one_by_one(
-    verified_hook, receiver, settings, monkeypatch
+    active_verified_hook, receiver, settings, monkeypatch
 ):
     """SQLite before 3.35 has no INSERT ... RETURNING: the same results, one save() a row."""
     from django.db import connection
@@ -455,7 +451,7 @@ def test_without_insert_returning_rows_are_saved_one_by_one(
     assert sorted(attempts.values_list("outcome", flat=True)) == ["SUCCESS"] * 3
 
 
-def test_returned_keys_are_matched_by_value_not_by_order(verified_hook):
+def test_returned_keys_are_matched_by_value_not_by_order(active_verified_hook):
     from hooks.lib.sql import insert_many
 
     rows = [Event(uuid=f"k-{i}", published=timezone.now(), event_type="user.lifecycle.create",

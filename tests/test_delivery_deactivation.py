@@ -14,7 +14,7 @@ from django.utils import timezone
 from hooks.delivery.sender import retry_delivery
 from hooks.delivery.sweeper import delivery_sweep
 from hooks.models import Delivery, DeliveryAttempt, EventHook
-from tests.test_delivery import publish, verified_hook  # noqa: F401 - a fixture
+from tests.test_delivery import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,13 +56,13 @@ def make_deliverable(api, hook_id: str, how: str) -> None:
 @pytest.mark.parametrize("how", ["deactivated", "gone", "unverified"])
 def test_a_due_retry_of_an_undeliverable_hook_waits_and_resumes(
     api,
-    verified_hook,  # noqa: F811
+    active_verified_hook,
     receiver,
     settings,
     how,
 ):
     delivery = a_due_retry(receiver, settings)
-    make_undeliverable(api, verified_hook["id"], how)
+    make_undeliverable(api, active_verified_hook["id"], how)
     receiver.clear()
     delivery_sweep()
     # A retry task queued before the deactivation does nothing either.
@@ -71,7 +71,7 @@ def test_a_due_retry_of_an_undeliverable_hook_waits_and_resumes(
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.PENDING and delivery.next_attempt_at is not None
     assert delivery.attempt_count == 2
-    make_deliverable(api, verified_hook["id"], how)
+    make_deliverable(api, active_verified_hook["id"], how)
     receiver.clear()
     delivery_sweep()
     delivery.refresh_from_db()
@@ -81,15 +81,15 @@ def test_a_due_retry_of_an_undeliverable_hook_waits_and_resumes(
 
 def test_an_expired_lease_of_a_deactivated_hook_waits_pending(
     api,
-    verified_hook,  # noqa: F811
+    active_verified_hook,
     receiver,
 ):
     delivery = Delivery.objects.create(
-        hook_id=verified_hook["id"], status=Delivery.Status.SENDING, attempt_count=1,
+        hook_id=active_verified_hook["id"], status=Delivery.Status.SENDING, attempt_count=1,
         lease_expires_at=timezone.now() - timedelta(seconds=1), body="{}",
     )  # fmt: skip
     DeliveryAttempt.objects.create(delivery=delivery, number=1, started_at=timezone.now())
-    make_undeliverable(api, verified_hook["id"], "deactivated")
+    make_undeliverable(api, active_verified_hook["id"], "deactivated")
     receiver.clear()
     delivery_sweep()
     delivery.refresh_from_db()
@@ -98,7 +98,7 @@ def test_an_expired_lease_of_a_deactivated_hook_waits_pending(
 
 def test_a_queued_redelivery_is_not_sent_once_the_hook_is_deactivated(
     api,
-    verified_hook,  # noqa: F811
+    active_verified_hook,
     receiver,
     settings,
 ):
@@ -107,22 +107,22 @@ def test_a_queued_redelivery_is_not_sent_once_the_hook_is_deactivated(
     publish()
     original = Delivery.objects.get(kind=Delivery.Kind.EVENTS, status=Delivery.Status.FAILED)
     copy = Delivery.objects.create(
-        hook_id=verified_hook["id"], status=Delivery.Status.PENDING, body=original.body,
+        hook_id=active_verified_hook["id"], status=Delivery.Status.PENDING, body=original.body,
         next_attempt_at=timezone.now(), redelivery_of=original, event_count=1,
     )  # fmt: skip
-    make_undeliverable(api, verified_hook["id"], "deactivated")
+    make_undeliverable(api, active_verified_hook["id"], "deactivated")
     receiver.clear()
     assert retry_delivery(copy.pk) is False
     assert receiver.requests == []
 
 
 @pytest.fixture
-def failed_delivery_of_inactive_hook(api, verified_hook, receiver, settings):  # noqa: F811
+def failed_delivery_of_inactive_hook(api, active_verified_hook, receiver, settings):
     settings.HOOKS_RETRY_SCHEDULE = [0]
     receiver.set_behaviour(status=500)
     publish()
     failed = Delivery.objects.get(kind=Delivery.Kind.EVENTS, status=Delivery.Status.FAILED)
-    make_undeliverable(api, verified_hook["id"], "deactivated")
+    make_undeliverable(api, active_verified_hook["id"], "deactivated")
     receiver.clear()
     return failed
 

@@ -27,11 +27,8 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 @pytest.fixture
-def hook(api, hook_body, receiver):
-    hook_body["channel"]["config"]["uri"] = receiver.url
-    created = api.post("/api/v1/eventHooks", hook_body, format="json").json()
-    assert api.post(f"/api/v1/eventHooks/{created['id']}/lifecycle/verify").status_code == 200
-    return created
+def hook(active_verified_hook):
+    return active_verified_hook
 
 
 def _waiting_for_a_retry(receiver, settings) -> Delivery:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hooks.delivery.sweeper import delivery_sweep
 from hooks.models import Delivery, DeliveryAttempt
-from tests.test_delivery import publish, verified_hook  # noqa: F401 - a fixture
+from tests.test_delivery import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +22,7 @@ def events_delivery() -> Delivery:
 
 
 def test_a_nul_byte_in_the_answer_is_stored_sanitized_and_the_delivery_succeeds(
-    verified_hook,  # noqa: F811
+    active_verified_hook,
     receiver,
 ):
     receiver.set_behaviour(
@@ -41,7 +41,7 @@ def test_a_nul_byte_in_the_answer_is_stored_sanitized_and_the_delivery_succeeds(
 
 
 def test_a_nul_byte_in_a_failed_answer_is_stored_sanitized_and_retried_on_schedule(
-    verified_hook,  # noqa: F811
+    active_verified_hook,
     receiver,
     settings,
 ):
@@ -56,7 +56,7 @@ def test_a_nul_byte_in_a_failed_answer_is_stored_sanitized_and_retried_on_schedu
         assert attempt.response_headers["X-Why"] == "\ufffd"
 
 
-def test_stored_response_headers_are_bounded_with_a_marker(verified_hook, receiver):  # noqa: F811
+def test_stored_response_headers_are_bounded_with_a_marker(active_verified_hook, receiver):
     # 95 headers of 60 KB: 5.7 MB a response, that would all be stored and rendered.
     huge = {f"X-Big-{i:02d}": "v" * 60_000 for i in range(95)}
     receiver.set_behaviour(status=200, headers=huge)
@@ -71,7 +71,7 @@ def test_stored_response_headers_are_bounded_with_a_marker(verified_hook, receiv
     assert "98" in marker  # says how many there were (95 + Date, Server, Content-Length)
 
 
-def test_a_few_small_headers_are_stored_whole_without_a_marker(verified_hook, receiver):  # noqa: F811
+def test_a_few_small_headers_are_stored_whole_without_a_marker(active_verified_hook, receiver):
     receiver.set_behaviour(status=200, headers={"X-Request-Id": "abc"})
     publish()
     headers = events_delivery().attempts.get().response_headers
@@ -80,7 +80,7 @@ def test_a_few_small_headers_are_stored_whole_without_a_marker(verified_hook, re
 
 
 def test_an_exception_while_recording_a_success_still_ends_the_delivery(
-    verified_hook,  # noqa: F811
+    active_verified_hook,
     receiver,
     monkeypatch,
 ):
@@ -102,7 +102,7 @@ def test_an_exception_while_recording_a_success_still_ends_the_delivery(
 
 
 def test_an_exception_while_recording_a_retry_still_schedules_it(
-    verified_hook,  # noqa: F811
+    active_verified_hook,
     receiver,
     settings,
     monkeypatch,
@@ -127,11 +127,11 @@ def test_an_exception_while_recording_a_retry_still_schedules_it(
     assert outcomes and DeliveryAttempt.Outcome.IN_PROGRESS not in outcomes
 
 
-def test_a_lease_that_expires_again_counts_as_a_failed_attempt(verified_hook, settings):  # noqa: F811
+def test_a_lease_that_expires_again_counts_as_a_failed_attempt(active_verified_hook, settings):
     """The sweeper's safety net: a delivery whose worker keeps dying (or whose outcome
     keeps failing to be written) is not re-sent every lease for ever."""
     settings.HOOKS_RETRY_SCHEDULE = [0, 60]
-    delivery = expired_a_second_time(verified_hook["id"], attempts=3)
+    delivery = expired_a_second_time(active_verified_hook["id"], attempts=3)
     delivery_sweep()
     delivery.refresh_from_db()
     # Three attempts with a schedule of two retries: exhausted, not re-sent again.
@@ -161,12 +161,12 @@ def expired_a_second_time(hook_id: str, *, attempts: int) -> Delivery:
 
 
 def test_a_second_expired_lease_with_retries_left_waits_for_the_schedule(
-    verified_hook,  # noqa: F811
+    active_verified_hook,
     receiver,
     settings,
 ):
     settings.HOOKS_RETRY_SCHEDULE = [0, 60, 60, 60]
-    delivery = expired_a_second_time(verified_hook["id"], attempts=2)
+    delivery = expired_a_second_time(active_verified_hook["id"], attempts=2)
     delivery_sweep()
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.PENDING

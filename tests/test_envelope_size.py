@@ -11,7 +11,6 @@ import pytest
 from hooks.catalog import sample_log_event
 from hooks.models import Delivery
 from hooks.systemlog.publishing import event_publish
-from tests.test_delivery import verified_hook  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,7 +67,7 @@ def realistic_event(index: int, *, padding: int = 0) -> dict:
 
 
 def test_realistic_events_never_make_an_envelope_above_the_cap(
-    verified_hook,  # noqa: F811
+    active_verified_hook,
     receiver,
     settings,
 ):
@@ -90,7 +89,7 @@ def test_the_default_cap_is_a_little_under_100_kb(settings):
     assert settings.HOOKS_MAX_BATCH_BYTES == 96_000
 
 
-def test_an_envelope_is_packed_up_to_the_cap(verified_hook, receiver, settings):  # noqa: F811
+def test_an_envelope_is_packed_up_to_the_cap(active_verified_hook, receiver, settings):
     settings.HOOKS_MAX_BATCH_BYTES = 20_000
     event_publish(events=[realistic_event(i) for i in range(30)])
     sizes = [len(request.body) for request in receiver.requests]
@@ -99,7 +98,7 @@ def test_an_envelope_is_packed_up_to_the_cap(verified_hook, receiver, settings):
     assert all(size > 20_000 - 3_000 for size in sizes[:-1]), sizes
 
 
-def test_an_event_larger_than_the_cap_goes_alone(verified_hook, receiver, settings):  # noqa: F811
+def test_an_event_larger_than_the_cap_goes_alone(active_verified_hook, receiver, settings):
     settings.HOOKS_MAX_BATCH_BYTES = 20_000
     events = [realistic_event(0), realistic_event(1, padding=30_000), realistic_event(2)]
     published = event_publish(events=events).events

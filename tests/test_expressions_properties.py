@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,9 @@ from hooks.expressions import (
     rows_to_expression,
 )
 from hooks.expressions.builder import quote
+
+# Hundreds of generated examples per test, so `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
 
 BOUNDED = settings(
     max_examples=200,

@@ -80,33 +80,25 @@ def test_the_budget_does_not_change_cheap_results():
 
 
 @pytest.fixture
-def verified_hook(create_hook):
+def filtered_hook(make_hook):
+    """make(expression): a VERIFIED hook on group.user_membership.add with that filter."""
+
     def make(expression: str) -> EventHook:
-        hook = create_hook(
-            events={
-                "type": "EVENT_TYPE",
-                "items": ["group.user_membership.add"],
-                "filter": {
-                    "type": "EXPRESSION_LANGUAGE",
-                    "eventFilterMap": [
-                        {"event": "group.user_membership.add",
-                         "condition": {"expression": expression}}
-                    ],
-                },
-            }
-        )  # fmt: skip
-        EventHook.objects.filter(pk=hook["id"]).update(verification_status="VERIFIED")
-        return EventHook.objects.get(pk=hook["id"])
+        return make_hook(
+            event_types=["group.user_membership.add"],
+            filters={"group.user_membership.add": expression},
+            verified=True,
+        )
 
     return make
 
 
 @pytest.mark.django_db
 def test_a_costly_filter_on_a_large_event_is_no_match_and_a_logged_error(
-    verified_hook, settings, monkeypatch
+    filtered_hook, settings, monkeypatch
 ):
     settings.HOOKS_FILTER_MAX_STEPS = 5000
-    hook = verified_hook(TWO_LEVELS)
+    hook = filtered_hook(TWO_LEVELS)
     visits = []
     real_evaluate = CompiledExpression.evaluate
 
@@ -129,10 +121,10 @@ def test_a_costly_filter_on_a_large_event_is_no_match_and_a_logged_error(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_filters_are_evaluated_before_the_write_transaction(verified_hook, monkeypatch):
+def test_filters_are_evaluated_before_the_write_transaction(filtered_hook, monkeypatch):
     from django.db import connection
 
-    hook = verified_hook("event.target.?[type eq 'UserGroup'].size() > 0")
+    hook = filtered_hook("event.target.?[type eq 'UserGroup'].size() > 0")
     in_atomic = []
     real_evaluate = CompiledExpression.evaluate
 
@@ -148,11 +140,11 @@ def test_filters_are_evaluated_before_the_write_transaction(verified_hook, monke
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_hook_changed_between_matching_and_writing_is_matched_again(verified_hook, monkeypatch):
+def test_a_hook_changed_between_matching_and_writing_is_matched_again(filtered_hook, monkeypatch):
     """The outbox follows the hook set read inside the transaction, not a stale one."""
     import hooks.systemlog.publishing as publishing
 
-    hook = verified_hook("event.target.?[type eq 'UserGroup'].size() > 0")
+    hook = filtered_hook("event.target.?[type eq 'UserGroup'].size() > 0")
     real_read = publishing._deliverable_hooks
     reads = []
 

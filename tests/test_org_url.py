@@ -157,6 +157,7 @@ def test_production_with_hooks_org_url_passes_and_development_needs_none(setting
     assert "hooks.E003" not in {message.id for message in run_checks()}
 
 
+@pytest.mark.slow  # a child Python process
 def test_workers_refuse_to_start_in_production_without_hooks_org_url():
     production = {
         "DJANGO_DEBUG": "0",

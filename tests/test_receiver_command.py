@@ -112,6 +112,7 @@ def test_it_refuses_a_malformed_secret():
         call_command("hooks_receiver", "--secret", "whsec_???", stdout=io.StringIO())
 
 
+@pytest.mark.slow  # a child Python process
 def test_it_stops_cleanly_on_sigterm():
     process = subprocess.Popen(
         [sys.executable, "manage.py", "hooks_receiver", "--port", "0"],
@@ -196,6 +197,7 @@ def test_unknown_behaviour_is_refused():
         receiver.set_behaviour(verification="maybe")
 
 
+@pytest.mark.slow  # a throughput measurement
 def test_the_receiver_sustains_a_thousand_keep_alive_posts_quickly(settings):
     settings.HOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     body = delivery("x")

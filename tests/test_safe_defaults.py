@@ -32,6 +32,7 @@ def django_setup(**variables: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a child Python process
 def test_a_clean_environment_refuses_to_start_and_says_what_to_set():
     result = django_setup()
     assert result.returncode != 0
@@ -41,12 +42,14 @@ def test_a_clean_environment_refuses_to_start_and_says_what_to_set():
     assert "DJANGO_DEBUG=1" in result.stderr  # what local use sets instead
 
 
+@pytest.mark.slow  # a child Python process
 def test_manage_py_check_fails_the_same_way_in_a_clean_environment():
     result = run_python("manage.py", "check")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow  # a child Python process
 def test_debug_off_refuses_the_development_key_even_when_set_explicitly():
     from django.conf import settings
 
@@ -55,6 +58,7 @@ def test_debug_off_refuses_the_development_key_even_when_set_explicitly():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow  # a child Python process
 def test_debug_off_with_a_real_key_starts_and_check_deploy_reports_our_warnings():
     key = secrets.token_urlsafe(50)
     started = django_setup(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key)
@@ -74,6 +78,7 @@ def test_debug_off_with_a_real_key_starts_and_check_deploy_reports_our_warnings(
     assert "hooks.W002" in checked.stderr  # ALLOWED_HOSTS '*'
 
 
+@pytest.mark.slow  # a child Python process
 def test_production_defaults_are_the_safe_ones():
     """Loopback receivers and insecure cookies are development choices, not defaults."""
     probe = (
@@ -88,6 +93,7 @@ def test_production_defaults_are_the_safe_ones():
     assert result.stdout.split() == ["False", "[]", "True", "True"]
 
 
+@pytest.mark.slow  # a child Python process
 def test_development_mode_is_switched_on_explicitly():
     result = django_setup(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
@@ -120,3 +126,34 @@ def test_the_suite_itself_runs_in_explicit_development_mode():
     assert os.environ["DJANGO_SETTINGS_MODULE"] == "tests.settings"
     assert os.environ["DJANGO_DEBUG"] == "1"
     assert "127.0.0.0/8" in settings.HOOKS_ALLOWED_NETWORKS
+
+
+def make_dry_run(*arguments: str) -> str:
+    """What `make -n` would run on a machine with no virtualenv yet."""
+    dry_run = subprocess.run(
+        ["make", "-n", *arguments, "VENV=/nonexistent"],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        capture_output=True,
+        text=True,
+    )
+    assert dry_run.returncode == 0, dry_run.stderr
+    return dry_run.stdout
+
+
+def test_make_run_installs_only_what_running_needs():
+    planned = make_dry_run("run")
+    assert "-r requirements.txt" in planned
+    assert "requirements-dev.txt" not in planned
+
+
+@pytest.mark.parametrize("target", ["test", "test-fast", "lint", "typecheck", "bench"])
+def test_the_development_targets_install_the_development_tools(target):
+    assert "-r requirements-dev.txt" in make_dry_run(target)
+
+
+def test_make_test_fast_leaves_out_the_slow_markers_and_shows_the_slowest():
+    [command] = [line for line in make_dry_run("test-fast").splitlines() if "pytest" in line]
+    for marker in ("integration", "browser", "live_server", "slow"):
+        assert f"not {marker}" in command
+    assert "--durations=" in command

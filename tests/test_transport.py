@@ -296,6 +296,7 @@ TRICKLING_BODY = {
 }
 
 
+@pytest.mark.slow  # waits out a 1 s deadline
 @pytest.mark.parametrize("answer", [TRICKLING_HEADERS, TRICKLING_BODY], ids=["headers", "body"])
 @pytest.mark.parametrize("method", ["send", "get"])
 def test_a_trickling_receiver_is_cut_at_the_deadline_as_a_timeout(settings, answer, method):
@@ -314,6 +315,7 @@ def test_a_trickling_receiver_is_cut_at_the_deadline_as_a_timeout(settings, answ
     assert result.ok is False and result.blocked is False
 
 
+@pytest.mark.slow  # waits out a 1 s deadline
 def test_a_fast_receiver_after_a_cut_connection_is_answered_normally(receiver, settings):
     settings.HOOKS_DELIVERY_TIMEOUT = DEADLINE
     with TricklingServer(**TRICKLING_BODY) as server:
@@ -396,6 +398,7 @@ def test_a_certificate_for_another_name_fails_the_tls_handshake(tls_receiver):
     assert tls_receiver.requests == []
 
 
+@pytest.mark.slow  # waits out a 1 s deadline
 def test_an_https_receiver_trickling_its_body_is_cut_at_the_deadline(tls_files, monkeypatch):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tls_files / "leaf.pem", tls_files / "leaf.key")
@@ -411,6 +414,7 @@ def test_an_https_receiver_trickling_its_body_is_cut_at_the_deadline(tls_files, 
     assert (result.status_code, result.error) == (None, f"{transport_errors.TIMED_OUT} after 1 s")
 
 
+@pytest.mark.slow  # waits out a 1 s deadline
 def test_a_resolver_that_hangs_is_cut_at_the_deadline(monkeypatch):
     """DNS is part of the exchange: a slow resolver must not hold a worker past the deadline."""
     real_getaddrinfo = socket.getaddrinfo

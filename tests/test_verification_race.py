@@ -52,17 +52,10 @@ def put_during_challenge(api_token, hook_body):
         receiver.stop()
 
 
-def _create_hook(api, hook_body, uri: str) -> str:
-    hook_body["channel"]["config"]["uri"] = uri
-    response = api.post("/api/v1/eventHooks", hook_body, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()["id"]
-
-
 def test_a_uri_changed_during_the_challenge_is_not_marked_verified(
-    api, hook_body, put_during_challenge
+    create_hook, put_during_challenge
 ):
-    hook_id = _create_hook(api, copy.deepcopy(hook_body), "http://127.0.0.1:9999/placeholder")
+    hook_id = create_hook(uri="http://127.0.0.1:9999/placeholder")["id"]
     receiver = put_during_challenge(
         hook_id,
         lambda body: body["channel"]["config"].update(uri="http://127.0.0.1:9999/never-challenged"),
@@ -83,8 +76,10 @@ def test_a_uri_changed_during_the_challenge_is_not_marked_verified(
     assert audit["outcome"] == {"result": "FAILURE", "reason": ENDPOINT_CHANGED}
 
 
-def test_the_api_answers_the_change_as_a_verification_failure(api, hook_body, put_during_challenge):
-    hook_id = _create_hook(api, copy.deepcopy(hook_body), "http://127.0.0.1:9999/placeholder")
+def test_the_api_answers_the_change_as_a_verification_failure(
+    api, create_hook, put_during_challenge
+):
+    hook_id = create_hook(uri="http://127.0.0.1:9999/placeholder")["id"]
     receiver = put_during_challenge(
         hook_id,
         lambda body: body["channel"]["config"]["authScheme"].update(value="Bearer other"),
@@ -100,9 +95,9 @@ def test_the_api_answers_the_change_as_a_verification_failure(api, hook_body, pu
 
 
 def test_a_change_outside_the_channel_does_not_spoil_the_verification(
-    api, hook_body, put_during_challenge
+    create_hook, put_during_challenge
 ):
-    hook_id = _create_hook(api, copy.deepcopy(hook_body), "http://127.0.0.1:9999/placeholder")
+    hook_id = create_hook(uri="http://127.0.0.1:9999/placeholder")["id"]
     receiver = put_during_challenge(
         hook_id, lambda body: body.update(name="Renamed while verifying")
     )

@@ -44,7 +44,10 @@ def nul_receiver():
     """A NulAnswer server on 127.0.0.1; yields `answer(echo=...)`, which returns its URL."""
     handler = type("Handler", (NulAnswer,), {})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look (0.5 s by default).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
 
     def answer(*, echo: bool) -> str:
@@ -57,17 +60,10 @@ def nul_receiver():
     thread.join(5)
 
 
-def _hook(api, hook_body, uri: str) -> EventHook:
-    hook_body["channel"]["config"]["uri"] = uri
-    response = api.post("/api/v1/eventHooks", hook_body, format="json")
-    assert response.status_code == 200, response.content
-    return EventHook.objects.get(pk=response.json()["id"])
-
-
 def test_an_echo_with_a_nul_header_verifies_and_stores_the_header_sanitized(
-    api, hook_body, nul_receiver
+    make_hook, nul_receiver
 ):
-    hook = _hook(api, hook_body, nul_receiver(echo=True))
+    hook = make_hook(uri=nul_receiver(echo=True))
 
     verified = hook_verify(hook=hook, actor=SYSTEM, wait=3)
 
@@ -77,9 +73,9 @@ def test_an_echo_with_a_nul_header_verifies_and_stores_the_header_sanitized(
 
 
 def test_a_nul_in_a_failed_answer_fails_verification_with_a_sanitized_cause(
-    api, hook_body, nul_receiver
+    make_hook, nul_receiver
 ):
-    hook = _hook(api, hook_body, nul_receiver(echo=False))
+    hook = make_hook(uri=nul_receiver(echo=False))
 
     with pytest.raises(VerificationFailed) as failure:
         hook_verify(hook=hook, actor=SYSTEM, wait=3)
@@ -96,9 +92,9 @@ def test_a_nul_in_a_failed_answer_fails_verification_with_a_sanitized_cause(
     assert "\x00" not in json.dumps(audit, ensure_ascii=False)
 
 
-def test_a_verification_attempt_stores_the_headers_sent_on_the_wire(api, hook_body, nul_receiver):
+def test_a_verification_attempt_stores_the_headers_sent_on_the_wire(make_hook, nul_receiver):
     """As for deliveries: Host, User-Agent, Accept-Encoding... stored, the auth value masked."""
-    hook = _hook(api, hook_body, nul_receiver(echo=True))
+    hook = make_hook(uri=nul_receiver(echo=True))
 
     hook_verify(hook=hook, actor=SYSTEM, wait=3)
 
@@ -108,4 +104,4 @@ def test_a_verification_attempt_stores_the_headers_sent_on_the_wire(api, hook_bo
     assert stored["user-agent"] == "Okta-Integrations"
     assert "accept-encoding" in stored
     assert CHALLENGE_HEADER.lower() in stored
-    assert stored["authorization"] != hook_body["channel"]["config"]["authScheme"]["value"]
+    assert stored["authorization"] != hook.auth_value

@@ -19,11 +19,8 @@ SECRET = "Bearer d3liveries-SECRET-5"
 
 
 @pytest.fixture
-def hook(admin_user) -> EventHook:
-    spec = HookSpec(name="Deliveries", uri="https://receiver.example.com/okta",
-                    event_types=["user.lifecycle.create"], auth_key="Authorization",
-                    auth_value=SECRET)  # fmt: skip
-    return hook_create(spec=spec, actor=Actor(user=admin_user))[0]
+def hook(make_hook) -> EventHook:
+    return make_hook(name="Deliveries", event_types=["user.lifecycle.create"], auth_value=SECRET)
 
 
 def make_delivery(hook: EventHook, status: str = "SUCCEEDED", *, minutes_ago: int = 0,

@@ -5,19 +5,15 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from hooks.eventhooks.services import Actor, hook_create
-from hooks.eventhooks.validation import HookSpec
 from hooks.models import Delivery, EventHook
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def hook(admin_user) -> EventHook:
-    spec = HookSpec(name="Permissions", uri="https://example.com/hook",
-                    event_types=["user.lifecycle.create"])  # fmt: skip
-    created, _ = hook_create(spec=spec, actor=Actor(user=admin_user))
-    return created
+def hook(make_hook) -> EventHook:
+    return make_hook(name="Permissions", uri="https://example.com/hook",
+                     event_types=["user.lifecycle.create"], auth_key="", auth_value="")  # fmt: skip
 
 
 def console_urls(hook: EventHook) -> list[str]:
