@@ -37,3 +37,9 @@ def purge() -> str:
     from hooks.ops.retention import scheduled_purge
 
     return str(scheduled_purge())
+
+
+def read_source(source_id: str) -> int:
+    from hooks.sources.reader import read_source as run
+
+    return run(source_id)
