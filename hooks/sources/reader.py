@@ -157,8 +157,10 @@ def read_source(source_id: str) -> int:
         logger.warning("source %s: lease lost to another reader", source_id)
         return stored
     _release(source_id, owner, next_poll_at=next_poll_at)
-    if continue_after:
-        enqueue_reader(source_id)  # a fresh task for the next slice
+    # A fresh task for the next slice. With tasks run inline (HOOKS_Q_SYNC) that would be
+    # endless recursion: there the sweeper starts the next slice.
+    if continue_after and not settings.Q_CLUSTER.get("sync"):
+        enqueue_reader(source_id)
     return stored
 
 
