@@ -116,3 +116,14 @@ def test_one_bad_event_does_not_cost_the_others(source):
     assert Event.objects.filter(source=source).count() == 1
     source.refresh_from_db()
     assert "2 events refused" in source.last_error
+
+
+def test_metrics_per_source(source):
+    from hooks.ops.metrics import exposition
+
+    post(source, envelope(okta_event(1), okta_event(2)))
+    post(source, envelope({"eventType": "x"}))
+    text = exposition().decode()
+    key = f'source_id="{source.pk}",source_name="Okta hook",type="OKTA_EVENT_HOOK"'
+    assert f"hooks_source_events_received_total{{{key}}} 2.0" in text
+    assert f"hooks_source_errors_total{{{key}}} 1.0" in text
