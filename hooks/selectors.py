@@ -209,8 +209,11 @@ def log_page(
     until: datetime | None = None,
     after: str | None = None,
     limit: int = 50,
+    source: str = "",
 ) -> Page:
     """One page of the System Log, newest first, by keyset (CursorError for a bad cursor).
+
+    `source` keeps the events that came in from that source (hooks/sources/).
 
     `actor` is an actor id or alternateId. An id some event has is read through the actor
     index; anything else is compared with actor.alternateId by the bounded scan of
@@ -225,6 +228,8 @@ def log_page(
     predicates = []
     if event_type:
         rows = rows.filter(event_type=event_type)
+    if source:
+        rows = rows.filter(source_id=source)
     if actor:
         if Event.objects.filter(actor_id=actor).exists():
             rows = rows.filter(actor_id=actor)

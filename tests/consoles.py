@@ -90,8 +90,19 @@ class Console:
                                     stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
 
     def start_web(self) -> None:
-        self.web = self._spawn("web", [sys.executable, "-m", "gunicorn", "hooksite.wsgi",
-                                       "--bind", f"127.0.0.1:{self.port}", "--workers", "2"])
+        self.web = self._spawn(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "hooksite.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+            ],
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.web.poll() is None, self.log("web")
@@ -142,9 +153,10 @@ class Console:
         if self._pg_db:
             import psycopg
 
-            with contextlib.suppress(Exception), psycopg.connect(
-                _pg_admin_url(), autocommit=True
-            ) as conn:
+            with (
+                contextlib.suppress(Exception),
+                psycopg.connect(_pg_admin_url(), autocommit=True) as conn,
+            ):
                 conn.execute(f'DROP DATABASE IF EXISTS "{self._pg_db}" WITH (FORCE)')
 
 

@@ -4,6 +4,7 @@ headers, and a record of every request."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -41,8 +42,14 @@ class FakeOkta:
             def do_GET(self):
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                fake.requests.append({"path": parts.path, "query": query,
-                                      "headers": dict(self.headers), "at": time.monotonic()})
+                fake.requests.append(
+                    {
+                        "path": parts.path,
+                        "query": query,
+                        "headers": dict(self.headers),
+                        "at": time.monotonic(),
+                    }
+                )
                 if fake.on_request:  # runs in the server's thread: no database here
                     fake.on_request(len(fake.requests))
                 if fake.canned:
@@ -50,7 +57,7 @@ class FakeOkta:
                     return self._answer(status, headers, body)
                 start = int(query.get("after", 0))
                 limit = int(query.get("limit", 100))
-                page = fake.events[start:start + limit]
+                page = fake.events[start : start + limit]
                 origin = fake.next_origin or fake.url
                 link = f'<{origin}/api/v1/logs?after={start + len(page)}&limit={limit}>; rel="next"'
                 headers = {"Link": link, **fake.extra_headers}
@@ -63,10 +70,9 @@ class FakeOkta:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                try:
+                # The reader may stop reading (a page over its size bound).
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the reader stopped reading (a page over its size bound)
 
         return Handler
 

@@ -16,7 +16,8 @@ SINCE = "2026-01-01T00:00:00.000Z"
 def publish(*numbers: int, actor: str = "other@x.io") -> None:
     event_publish(events=[
         {"eventType": "user.session.start", "uuid": f"p{n:03d}",
-         "published": f"2026-01-01T00:00:{n:02d}.000Z", "actor": {"id": "00u1", "alternateId": actor}}
+         "published": f"2026-01-01T00:00:{n:02d}.000Z",
+         "actor": {"id": "00u1", "alternateId": actor}}
         for n in numbers
     ])  # fmt: skip
 

@@ -14,7 +14,8 @@ HOOK_SOURCE = {"name": "Acme event hook", "type": "OKTA_EVENT_HOOK",
                                          "value": "Bearer okta-secret"}}}  # fmt: skip
 READER = {"name": "Acme System Log", "type": "OKTA_SYSTEM_LOG",
           "config": {"orgUrl": "https://acme.okta.com/", "token": "00tok-en",
-                     "filter": 'eventType sw "user."', "since": "2026-01-01T00:00:00Z"}}  # fmt: skip
+                     "filter": 'eventType sw "user."',
+                     "since": "2026-01-01T00:00:00Z"}}  # fmt: skip
 
 
 def create(api, body, status=200):
@@ -71,7 +72,8 @@ def test_list_get_and_404(api):
     [
         ({**HOOK_SOURCE, "name": ""}, "name: The field cannot be left blank"),
         ({**HOOK_SOURCE, "name": "x" * 256}, "name: Must be at most 255 characters"),
-        ({**HOOK_SOURCE, "type": "WEBHOOK"}, "type: Must be one of OKTA_EVENT_HOOK, OKTA_SYSTEM_LOG"),
+        ({**HOOK_SOURCE, "type": "WEBHOOK"},
+         "type: Must be one of OKTA_EVENT_HOOK, OKTA_SYSTEM_LOG"),
         ({**HOOK_SOURCE, "config": {}}, "config.authScheme.key: The ingest URL needs a header"),
         ({**HOOK_SOURCE, "config": {"authScheme": {"key": "Content-Type", "value": "x"}}},
          "config.authScheme.key: 'Content-Type' is reserved"),
@@ -120,7 +122,9 @@ def test_put_keeps_write_only_secrets_and_refuses_a_type_change(api):
 
 def test_put_with_a_new_org_starts_the_reader_again(api):
     body = create(api, READER)
-    Source.objects.filter(pk=body["id"]).update(position="https://acme.okta.com/api/v1/logs?after=x")
+    Source.objects.filter(pk=body["id"]).update(
+        position="https://acme.okta.com/api/v1/logs?after=x"
+    )
     config = {**body["config"], "orgUrl": "https://other.okta.com"}
     answer = api.put(f"/api/v1/sources/{body['id']}", {**body, "config": config}, format="json")
     assert answer.status_code == 200, answer.content

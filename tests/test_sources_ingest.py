@@ -101,7 +101,8 @@ def test_incoming_events_go_through_local_hooks_and_their_filters(source, create
                 "filter": {"type": "EXPRESSION_LANGUAGE", "eventFilterMap": [
                     {"event": "user.lifecycle.create",
                      "condition": {"version": None,
-                                   "expression": "event.actor.alternateId eq 'ann@example.com'"}}]}},
+                                   "expression":
+                                       "event.actor.alternateId eq 'ann@example.com'"}}]}},
     )  # fmt: skip
     EventHook.objects.filter(pk=hook["id"]).update(verification_status="VERIFIED")
     other = okta_event(2)

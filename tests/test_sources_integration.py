@@ -95,7 +95,8 @@ def connect(a: Console, b: Console, receiver: Receiver) -> tuple[str, str]:
     assert verified.status_code == 200, verified.text
     assert verified.json()["verificationStatus"] == "VERIFIED"
     b_hook = b.api("POST", "/api/v1/eventHooks", {
-        "name": "to the receiver", "events": {"type": "EVENT_TYPE", "items": [VIA_HOOK, VIA_READER]},
+        "name": "to the receiver",
+        "events": {"type": "EVENT_TYPE", "items": [VIA_HOOK, VIA_READER]},
         "channel": {"type": "HTTP", "version": "1.0.0", "config": {"uri": receiver.url}},
     }).json()  # fmt: skip
     assert b.api("POST", f"/api/v1/eventHooks/{b_hook['id']}/lifecycle/verify").status_code == 200

@@ -90,8 +90,11 @@ class SourceDetail(APIView):
     def get(self, request, source_id: str):
         return _respond(request, _get_or_404(source_id))
 
-    @extend_schema(operation_id="replaceSource", responses={200: SourceSchema},
-                   request=inline_serializer("SourceReplace", {"name": serializers.CharField()}))
+    @extend_schema(
+        operation_id="replaceSource",
+        responses={200: SourceSchema},
+        request=inline_serializer("SourceReplace", {"name": serializers.CharField()}),
+    )
     def put(self, request, source_id: str):
         source = _get_or_404(source_id)
         try:

@@ -302,7 +302,9 @@ class HooksCollector:
             received.add_metric(key, source.events_received)
             errors.add_metric(key, source.errors_total)
             active.add_metric(key, int(source.status == Source.Status.ACTIVE))
-            behind = lag_seconds(source, now) if source.type == Source.Type.OKTA_SYSTEM_LOG else None
+            behind = (
+                lag_seconds(source, now) if source.type == Source.Type.OKTA_SYSTEM_LOG else None
+            )
             if behind is not None:
                 lag.add_metric(key, behind)
         yield from (received, errors, lag, active)

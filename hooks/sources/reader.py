@@ -90,10 +90,12 @@ def first_url(source: Source) -> str:
 def _claim(source_id: str, owner: str) -> bool:
     now = timezone.now()
     return bool(
-        Source.objects.filter(pk=source_id, type=Source.Type.OKTA_SYSTEM_LOG,
-                              status=Source.Status.ACTIVE)  # fmt: skip
-        .filter(Q(lease_owner=owner) | Q(lease_expires_at__isnull=True) |
-                Q(lease_expires_at__lt=now))  # fmt: skip
+        Source.objects.filter(
+            pk=source_id, type=Source.Type.OKTA_SYSTEM_LOG, status=Source.Status.ACTIVE
+        )  # fmt: skip
+        .filter(
+            Q(lease_owner=owner) | Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+        )  # fmt: skip
         .update(lease_owner=owner, lease_expires_at=now + _lease())
     )
 

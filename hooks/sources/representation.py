@@ -91,8 +91,9 @@ def parse_source_body(data: object) -> SourceSpec:
         name=_text(data.get("name"), "name", causes),
         type=_text(data.get("type"), "type", causes),
         auth_key=_text(auth.get("key"), "config.authScheme.key", causes),
-        auth_value=None if auth_value is None else _text(auth_value, "config.authScheme.value",
-                                                         causes),  # fmt: skip
+        auth_value=None
+        if auth_value is None
+        else _text(auth_value, "config.authScheme.value", causes),  # fmt: skip
         org_url=_text(config.get("orgUrl"), "config.orgUrl", causes),
         token=None if token is None else _text(token, "config.token", causes),
         filter=_text(config.get("filter"), "config.filter", causes),

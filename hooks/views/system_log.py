@@ -28,11 +28,15 @@ def system_log(request: HtmxHttpRequest) -> HttpResponse:
             since=filters.get("since"),
             until=filters.get("until"),
             after=request.GET.get("after") or None,
+            source=filters.get("source") or "",
         )
     except CursorError:
         messages.error(request, "That page link is not valid any more; here is the first page.")
         return redirect("hooks:system-log")
-    context = {"form": form, "page": page}
+    from hooks.models import Source
+
+    context = {"form": form, "page": page,
+               "source_names": dict(Source.objects.values_list("id", "name"))}  # fmt: skip
     if request.htmx:
         return render(request, "hooks/_log_rows.html", context)
     context["type_names"] = EventType.objects.values_list("name", flat=True)
