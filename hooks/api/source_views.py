@@ -41,6 +41,7 @@ SourceSchema = inline_serializer(
         "lagSeconds": serializers.FloatField(required=False, allow_null=True),
     },
 )
+SourceListSchema = inline_serializer("SourceList", {"id": serializers.CharField()}, many=True)
 
 
 def _get_or_404(source_id: str) -> Source:
@@ -62,7 +63,7 @@ def _spec(request):
 
 
 class SourceList(APIView):
-    @extend_schema(operation_id="listSources", responses={200: SourceSchema})
+    @extend_schema(operation_id="listSources", responses={200: SourceListSchema})
     def get(self, request):
         base = org_url(request)
         sources = Source.objects.order_by("created_at", "id")
