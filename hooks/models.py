@@ -188,6 +188,16 @@ class Source(models.Model):
     def token(self) -> str:
         return encryption.decrypt(self.token_encrypted)
 
+    def lag_seconds(self, now=None) -> float | None:
+        """How far behind the org a reader is: now minus the newest event read, or minus the
+        last empty page (it was caught up then), whichever is later; None before any read."""
+        from django.utils import timezone
+
+        moments = [m for m in (self.newest_published, self.caught_up_at) if m is not None]
+        if not moments:
+            return None
+        return max(0.0, ((now or timezone.now()) - max(moments)).total_seconds())
+
 
 class Event(models.Model):
     """One System Log entry: a full Okta LogEvent plus indexed columns."""

@@ -23,8 +23,11 @@ def verify_hook(delivery_id: int, user_id: int | None, token_id: str | None) -> 
 
 def sweep() -> str:
     from hooks.delivery.sweeper import delivery_sweep
+    from hooks.sources.reader import enqueue_due_readers
 
-    return str(delivery_sweep())
+    result = str(delivery_sweep())
+    # System Log readers whose task ended (a wait, an error, a killed worker).
+    return f"{result}, {enqueue_due_readers()} source reader(s) started"
 
 
 def send_preview(delivery_id: int) -> bool:

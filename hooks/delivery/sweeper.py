@@ -81,10 +81,6 @@ def delivery_sweep() -> SweepResult:
         .distinct()
     )
     enqueue_hook_deliveries(stale_hooks)
-    # System Log readers whose task ended (a wait, an error, a killed worker).
-    from hooks.sources.reader import enqueue_due_readers
-
-    enqueue_due_readers(now)
     forget_old_counters()
     if expired or due or stale_hooks:
         logger.info(

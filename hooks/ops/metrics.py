@@ -276,8 +276,6 @@ class HooksCollector:
         yield from (failures, deliverable, last_success, waiting, by_state)
 
     def _sources(self, now: datetime):
-        from hooks.sources.reader import lag_seconds
-
         labels = ["source_id", "source_name", "type"]
         received = CounterMetricFamily(
             "hooks_source_events_received",
@@ -302,9 +300,8 @@ class HooksCollector:
             received.add_metric(key, source.events_received)
             errors.add_metric(key, source.errors_total)
             active.add_metric(key, int(source.status == Source.Status.ACTIVE))
-            behind = (
-                lag_seconds(source, now) if source.type == Source.Type.OKTA_SYSTEM_LOG else None
-            )
+            reader = source.type == Source.Type.OKTA_SYSTEM_LOG
+            behind = source.lag_seconds(now) if reader else None
             if behind is not None:
                 lag.add_metric(key, behind)
         yield from (received, errors, lag, active)

@@ -241,9 +241,5 @@ def _rate_limit_wait(headers: dict[str, str]) -> float:
 
 
 def lag_seconds(source: Source, now: datetime | None = None) -> float | None:
-    """How far behind the org the reader is: now minus the newest event read, or minus the
-    last empty page (it was caught up then), whichever is later."""
-    moments = [m for m in (source.newest_published, source.caught_up_at) if m is not None]
-    if not moments:
-        return None
-    return max(0.0, ((now or timezone.now()) - max(moments)).total_seconds())
+    """See Source.lag_seconds (kept there so that /metrics needs only the model)."""
+    return source.lag_seconds(now)

@@ -11,8 +11,12 @@ class Command(BaseCommand):
     help = "Re-queue expired leases, due retries and waiting events once."
 
     def handle(self, *args, **options) -> None:
+        from hooks.sources.reader import enqueue_due_readers
+
         result = delivery_sweep()
+        readers = enqueue_due_readers()
         self.stdout.write(
             f"{result.expired_leases} expired lease(s), {result.due_retries} due retry(ies), "
-            f"{result.hooks_with_stale_matches} hook(s) with waiting events re-queued."
+            f"{result.hooks_with_stale_matches} hook(s) with waiting events re-queued, "
+            f"{readers} source reader(s) started."
         )
