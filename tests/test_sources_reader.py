@@ -171,3 +171,24 @@ def test_link_header_parsing():
     assert next_link(header) == "https://a/api/v1/logs?after=2"
     assert next_link('<https://a/x>; rel="self"') is None
     assert json.dumps(None) == "null"
+
+
+def test_a_reader_mid_page_when_its_query_changes_writes_nothing(monkeypatch):
+    from hooks.sources import reader
+    from hooks.sources.services import source_replace
+
+    real_fetch = reader.fetch_page
+
+    def fetch_while_an_admin_changes_the_filter(source, url):
+        page = real_fetch(source, url)
+        spec = SourceSpec(name=source.name, type=source.type, org_url=source.org_url,
+                          filter='eventType eq "user.session.start"')  # fmt: skip
+        source_replace(source=source, spec=spec, actor=SYSTEM)
+        return page
+
+    monkeypatch.setattr(reader, "fetch_page", fetch_while_an_admin_changes_the_filter)
+    with FakeOkta([okta_event(n) for n in range(5)]) as okta:
+        source = make_reader(okta.url)
+        assert read_source(source.pk) == 0
+    source.refresh_from_db()
+    assert source.position == "" and not Event.objects.filter(source=source).exists()

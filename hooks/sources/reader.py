@@ -178,7 +178,10 @@ def _store_page(source: Source, owner: str, page: Page) -> int:
         if not Source.objects.filter(pk=source.pk, lease_owner=owner).update(**changes):
             raise LeaseLost(source.pk)
 
-    return store_events(source, page.events, in_transaction=save_position).stored
+    result = store_events(source, page.events, in_transaction=save_position)
+    if result.rejected:
+        record_error(source.pk, f"{len(result.rejected)} events refused: {result.rejected[0]}")
+    return result.stored
 
 
 def fetch_page(source: Source, url: str) -> Page:

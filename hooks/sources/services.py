@@ -105,6 +105,10 @@ def source_replace(*, source: Source, spec: SourceSpec, actor: Actor) -> Source:
         if _apply_spec(source, spec):
             source.position = ""
             source.next_poll_at = None
+            # A reader in the middle of a page of the old query loses its lease: its page
+            # and position are not written over the new start.
+            source.lease_owner = ""
+            source.lease_expires_at = None
         if spec.status is not None:
             source.status = spec.status
         source.save()
