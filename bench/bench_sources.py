@@ -148,7 +148,8 @@ def main() -> None:
         print(" | ".join(f"{k}: {v}" for k, v in facts.items()))
         rates = measure_publish_and_ingest(b, b_seed["token"], args.ingest_events, args.clients)
         reader = measure_reader(a, a_seed["token"], b, b_seed["token"], args.events)
-    print(f"\n{b.db_description}, {args.clients} clients, {PER_REQUEST} events per request")
+        described = f"{b.db_description} + {b.broker} broker"  # before the database is dropped
+    print(f"\n{described}, {args.clients} clients, {PER_REQUEST} events per request")
     print(f"  publish  POST /api/v1/events       {rates['publish']:>9,.0f} events/s "
           f"({rates['events']:,} events)")  # fmt: skip
     print(f"  ingest   Okta envelopes -> ingest  {rates['ingest']:>9,.0f} events/s "
