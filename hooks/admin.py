@@ -25,6 +25,7 @@ from hooks.models import (
     EventHook,
     EventType,
     Match,
+    Source,
     UserIdentity,
 )
 
@@ -107,6 +108,23 @@ class EventHookAdmin(ReadOnlyAdmin):
             '<a href="{}">open this hook in the console</a>.',
             hook.get_absolute_url(),
         )
+
+
+@admin.register(Source, site=site)
+class SourceAdmin(ReadOnlyAdmin):
+    """Sources are managed in the console or the API (validated, audited as source.*)."""
+
+    list_display = ("name", "id", "type", "status", "events_received", "last_event_at")
+    list_filter = ("type", "status")
+    search_fields = ("id", "name", "org_url")
+    # An allow-list: neither the auth value nor the API token is among them.
+    fields = (
+        "id", "name", "type", "status", "auth_key", "org_url", "filter", "since", "position",
+        "next_poll_at", "lease_expires_at", "events_received", "errors_total", "last_event_at",
+        "newest_published", "caught_up_at", "last_error", "last_error_at", "created_at",
+        "updated_at",
+    )  # fmt: skip
+    readonly_fields = fields
 
 
 @admin.register(Event, site=site)

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from hooks.lib import encryption
-from hooks.lib.ids import new_hook_id, new_token_id, new_user_external_id
+from hooks.lib.ids import new_hook_id, new_source_id, new_token_id, new_user_external_id
 
 
 class EventType(models.Model):
@@ -126,6 +126,79 @@ class EventHook(models.Model):
         return encryption.decrypt(self.signing_secret_encrypted)
 
 
+class Source(models.Model):
+    """Where events come in from outside: an Okta event hook pointed at our ingest URL
+    (OKTA_EVENT_HOOK), or a reader polling an Okta org's System Log (OKTA_SYSTEM_LOG)."""
+
+    class Type(models.TextChoices):
+        OKTA_EVENT_HOOK = "OKTA_EVENT_HOOK"
+        OKTA_SYSTEM_LOG = "OKTA_SYSTEM_LOG"
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE"
+        INACTIVE = "INACTIVE"
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_source_id, editable=False)
+    name = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=20, choices=Type.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # OKTA_EVENT_HOOK: the header Okta sends (the hook's authScheme), checked on every request.
+    auth_key = models.CharField(max_length=255, blank=True)
+    auth_value_encrypted = models.TextField(blank=True, editable=False)
+    # OKTA_SYSTEM_LOG: the org, its API token, an optional System Log filter, the start.
+    org_url = models.CharField(max_length=1024, blank=True)
+    token_encrypted = models.TextField(blank=True, editable=False)
+    filter = models.TextField(blank=True)
+    since = models.DateTimeField(null=True, blank=True)
+    # The reader's position: the `next` link to follow, written with the page's events.
+    position = models.TextField(blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    # One reader at a time: a task holds the source by compare-and-set on these two.
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # What the console and /metrics show.
+    events_received = models.BigIntegerField(default=0)
+    errors_total = models.BigIntegerField(default=0)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    newest_published = models.DateTimeField(null=True, blank=True)
+    caught_up_at = models.DateTimeField(null=True, blank=True)  # the last empty page
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    recent_errors = models.JSONField(default=list, blank=True)  # [{"at", "error"}], newest first
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["status", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"/sources/{self.id}"
+
+    @property
+    def auth_value(self) -> str:
+        return encryption.decrypt(self.auth_value_encrypted)
+
+    @property
+    def token(self) -> str:
+        return encryption.decrypt(self.token_encrypted)
+
+    def lag_seconds(self, now=None) -> float | None:
+        """How far behind the org a reader is: now minus the newest event read, or minus the
+        last empty page (it was caught up then), whichever is later; None before any read."""
+        from django.utils import timezone
+
+        moments = [m for m in (self.newest_published, self.caught_up_at) if m is not None]
+        if not moments:
+            return None
+        return max(0.0, ((now or timezone.now()) - max(moments)).total_seconds())
+
+
 class Event(models.Model):
     """One System Log entry: a full Okta LogEvent plus indexed columns."""
 
@@ -136,6 +209,12 @@ class Event(models.Model):
     severity = models.CharField(max_length=10, default="INFO")
     data = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # The source an event came in from (None: published here). No constraint: the System
+    # Log keeps saying where an event came from after its source is deleted.
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        db_index=False, related_name="+",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-published", "-id"]
@@ -149,6 +228,8 @@ class Event(models.Model):
             # filter): an ordered range, also for an actor with most of the events, where
             # the plain actor_id index it replaces made the database sort them all.
             models.Index(fields=["actor_id", "published", "id"], name="event_actor_time_idx"),
+            # The System Log of one source, by time.
+            models.Index(fields=["source", "published", "id"], name="event_source_time_idx"),
         ]
 
     def __str__(self) -> str:

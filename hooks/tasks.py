@@ -12,6 +12,8 @@ from hooks.delivery.sweeper import delivery_sweep
 from hooks.eventhooks.preview import run_preview
 from hooks.eventhooks.verification import run_verification
 from hooks.ops.retention import scheduled_purge
+from hooks.sources import reader as source_reader
+from hooks.sources.reader import enqueue_due_readers
 
 
 def deliver_hook(hook_id: str) -> int:
@@ -27,9 +29,11 @@ def verify_hook(delivery_id: int, user_id: int | None, token_id: str | None) -> 
 
 
 def sweep() -> str:
-    """Every minute: the delivery sweeper, and forgetting API rate counters of past minutes."""
+    """Every minute: the delivery sweeper, forgetting API rate counters of past minutes, and
+    starting System Log readers whose task ended (a wait, an error, a killed worker)."""
     forget_old_counters()
-    return str(delivery_sweep())
+    result = str(delivery_sweep())
+    return f"{result}, {enqueue_due_readers()} source reader(s) started"
 
 
 def send_preview(delivery_id: int) -> bool:
@@ -38,3 +42,7 @@ def send_preview(delivery_id: int) -> bool:
 
 def purge() -> str:
     return str(scheduled_purge())
+
+
+def read_source(source_id: str) -> int:
+    return source_reader.read_source(source_id)

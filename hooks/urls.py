@@ -13,6 +13,7 @@ from hooks.views import (
     hook_detail,
     hooks_list,
     preview,
+    sources,
     system_log,
     tokens,
 )
@@ -63,6 +64,19 @@ page_urls = [
     path("tokens", tokens.tokens, name="tokens"),
     path("tokens/<str:token_id>/revoke", tokens.token_revoke_view, name="token-revoke"),
     path("healthz", health.healthz, name="healthz"),
+    path("sources", sources.source_list, name="source-list"),
+    path("sources/<str:source_id>", sources.source_detail, name="source-detail"),
+    path(
+        "sources/<str:source_id>/lifecycle/activate",
+        sources.source_activate_view,
+        name="source-activate",
+    ),
+    path(
+        "sources/<str:source_id>/lifecycle/deactivate",
+        sources.source_deactivate_view,
+        name="source-deactivate",
+    ),
+    path("sources/<str:source_id>/delete", sources.source_delete_view, name="source-delete"),
 ]
 
 # "eventhooks/new" must come before "eventhooks/<id>", so the fixed pages go first.

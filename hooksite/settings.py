@@ -231,6 +231,17 @@ HOOKS_FILTER_MAX_LENGTH = env_int("HOOKS_FILTER_MAX_LENGTH", 1024)
 HOOKS_FILTER_MAX_STEPS = env_int("HOOKS_FILTER_MAX_STEPS", 100_000)  # list elements per event
 HOOKS_FILTER_BACKTEST_MAX_STEPS = env_int("HOOKS_FILTER_BACKTEST_MAX_STEPS", 1_000_000)
 HOOKS_LOG_SCAN_LIMIT = env_int("HOOKS_LOG_SCAN_LIMIT", 20_000)  # System Log rows per request
+# Sources (hooks/sources/): bodies the ingest URL accepts, and how System Log readers poll.
+HOOKS_INGEST_MAX_BYTES = env_int("HOOKS_INGEST_MAX_BYTES", 5_000_000)
+HOOKS_SOURCE_MAX_BODY = env_int("HOOKS_SOURCE_MAX_BODY", 10_000_000)  # one System Log page
+HOOKS_SOURCE_TIMEOUT = env_float("HOOKS_SOURCE_TIMEOUT", 30.0)  # one page, whole request
+HOOKS_SOURCE_PAGE_LIMIT = env_int("HOOKS_SOURCE_PAGE_LIMIT", 1000)
+# Wait before following the link of an empty page (Okta: poll, do not spin).
+HOOKS_SOURCE_POLL_INTERVAL = env_float("HOOKS_SOURCE_POLL_INTERVAL", 10.0)
+# One read task reads for at most this long, then hands over to a new task (django-q2
+# kills tasks after its timeout, 120 s); it holds the source by a lease renewed per page.
+HOOKS_SOURCE_READ_SECONDS = env_float("HOOKS_SOURCE_READ_SECONDS", 45.0)
+HOOKS_SOURCE_LEASE_SECONDS = env_float("HOOKS_SOURCE_LEASE_SECONDS", 90.0)
 # Sign-ins, user and group changes in this console become System Log events.
 HOOKS_AUTH_EVENTS = env_bool("HOOKS_AUTH_EVENTS", True)
 # Outbound requests may only reach public addresses, except these networks.

@@ -289,7 +289,7 @@ def test_known_labels_and_display_messages(by_name):
 
 
 def test_audit_types_are_present_and_not_eligible(by_name):
-    assert len(AUDIT_EVENT_TYPES) == len(set(AUDIT_EVENT_TYPES)) == 9
+    assert len(AUDIT_EVENT_TYPES) == len(set(AUDIT_EVENT_TYPES)) == 14
     for name in AUDIT_EVENT_TYPES:
         entry = by_name[name]
         assert entry["hook_eligible"] is False

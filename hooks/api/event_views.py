@@ -104,6 +104,7 @@ class SystemLog(APIView):
         if request.query_params.get("q"):
             clauses.append(keyword_clause(request.query_params["q"]))
         descending = order == "DESCENDING"
+        position = None
         if request.query_params.get("after"):
             try:
                 position = decode_cursor(request.query_params["after"])
@@ -115,8 +116,11 @@ class SystemLog(APIView):
         page = scan_page(rows, clauses, limit=limit, descending=descending)
         response = Response([row.data for row in page.items])
         links = [f'<{self._url(request, {})}>; rel="self"']
-        if page.next_position is not None:
-            cursor = encode_cursor(*page.next_position)
+        next_position = page.next_position
+        if next_position is None and not descending and "until" not in request.query_params:
+            next_position = _polling_position(page.items, position, since)
+        if next_position is not None:
+            cursor = encode_cursor(*next_position)
             links.append(f'<{self._url(request, {"after": cursor})}>; rel="next"')
         response["Link"] = ", ".join(links)
         return response
@@ -127,3 +131,22 @@ class SystemLog(APIView):
         params.update(changes)
         query = f"?{urlencode(params)}" if params else ""
         return f"{org_url(request)}/api/v1/logs{query}"
+
+
+def _polling_position(items: list[Event], position, since: datetime):
+    """Where an Okta-style poller continues when this page reached the end of the log.
+
+    Okta's System Log answers a request without `until` (sortOrder ASCENDING) with a
+    `next` link even when the page is the last or empty: pollers follow it for ever and
+    see events published later. It continues after the last event returned, else where
+    the request started (its `after`), else just before `since` (the largest id, so that
+    every event at `since` itself is still ahead).
+    """
+    if items:
+        return items[-1].published, items[-1].pk
+    if position is not None:
+        return position
+    try:
+        return since - timedelta(microseconds=1), 2**63 - 1
+    except OverflowError:  # since is the first moment of year 1: nothing is before it
+        return since, 1

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from hooks.api import catalog_views, delivery_views, event_views, hook_views, tool_views
+from hooks.api import (
+    catalog_views,
+    delivery_views,
+    event_views,
+    hook_views,
+    source_views,
+    tool_views,
+)
 
 app_name = "hooks-api"
 
@@ -72,4 +79,13 @@ catalog_urls = [
     path("eventTypes", catalog_views.EventTypeList.as_view(), name="eventtype-list"),
 ]
 
-urlpatterns = [*hook_urls, *delivery_urls, *event_urls, *catalog_urls]
+source_urls = [  # /api/v1/sources/...: our extension
+    path("sources", source_views.SourceList.as_view(), name="source-list"),
+    path("sources/<str:source_id>", source_views.SourceDetail.as_view(), name="source-detail"),
+    path("sources/<str:source_id>/lifecycle/activate", source_views.SourceActivate.as_view(),
+         name="source-activate"),
+    path("sources/<str:source_id>/lifecycle/deactivate",
+         source_views.SourceDeactivate.as_view(), name="source-deactivate"),
+]  # fmt: skip
+
+urlpatterns = [*hook_urls, *delivery_urls, *event_urls, *catalog_urls, *source_urls]

@@ -58,6 +58,12 @@ AUDIT_EVENT_TYPES: tuple[str, ...] = (
     "event_hook.delivery",
     "event_hook.filter.error",
     "event_hook.auto_deactivated",
+    # The same for sources (hooks/sources/): events coming in from an Okta org.
+    "source.created",
+    "source.updated",
+    "source.activated",
+    "source.deactivated",
+    "source.deleted",
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from hooks.forms.fields import UtcDateTimeField
@@ -51,6 +53,18 @@ class LogFilterForm(forms.Form):
     )
     since = UtcDateTimeField(required=False, label="From (UTC)", widget=_MOMENT)
     until = UtcDateTimeField(required=False, label="Until (UTC)", widget=_MOMENT)
+    source = forms.ChoiceField(required=False, label="Source", choices=[("", "any")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from hooks.models import Source
+
+        # Deleted sources' events keep their id: it is still accepted in the URL.
+        names = list(Source.objects.order_by("name").values_list("id", "name"))
+        wanted = self.data.get("source") if hasattr(self.data, "get") else None
+        if wanted and wanted not in dict(names):
+            names.append((wanted, wanted))
+        cast(forms.ChoiceField, self.fields["source"]).choices = [("", "any"), *names]
 
 
 class TokenCreateForm(forms.Form):

@@ -10,6 +10,7 @@ BASE62 = string.digits + string.ascii_letters
 HOOK_PREFIX = "who"
 TOKEN_ID_PREFIX = "00T"
 USER_PREFIX = "00u"
+SOURCE_PREFIX = "0sr"  # ours: Okta has no sources; "0" + two letters, as Okta's own
 
 
 def new_id(prefix: str, length: int = 17) -> str:
@@ -30,3 +31,8 @@ def new_token_id() -> str:
 def new_user_external_id() -> str:
     """Return a fresh external user id such as `00u5qwjvk7u6E1DFG1d7`."""
     return new_id(USER_PREFIX)
+
+
+def new_source_id() -> str:
+    """Return a fresh source id such as `0sr8vt36qfNpCGz9H1e6`."""
+    return new_id(SOURCE_PREFIX)

@@ -24,7 +24,7 @@ from prometheus_client.core import (
     GaugeMetricFamily,
 )
 
-from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, Match
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, Match, Source
 
 # Attempts considered for "recent" figures: the newest this many rows at most, so that a
 # scrape reads a bounded primary-key range whatever the traffic.
@@ -125,6 +125,7 @@ class HooksCollector:
         yield from self._recent(since, window)
         yield from self._queue(now)
         yield from self._hooks(now)
+        yield from self._sources(now)
         yield from self._heartbeats(now)
         yield GaugeMetricFamily(
             "hooks_metrics_scrape_duration_seconds",
@@ -273,6 +274,37 @@ class HooksCollector:
         for (status, verification), count in sorted(states.items()):
             by_state.add_metric([status, verification], count)
         yield from (failures, deliverable, last_success, waiting, by_state)
+
+    def _sources(self, now: datetime):
+        labels = ["source_id", "source_name", "type"]
+        received = CounterMetricFamily(
+            "hooks_source_events_received",
+            "Events a source stored in the System Log (duplicates not counted).",
+            labels=labels,
+        )
+        errors = CounterMetricFamily(
+            "hooks_source_errors",
+            "Failures of a source: System Log pages not read, events refused.",
+            labels=labels,
+        )
+        lag = GaugeMetricFamily(
+            "hooks_source_lag_seconds",
+            "System Log readers: seconds between now and the newest event read, or the "
+            "last empty page (caught up then), whichever is later.",
+            labels=labels,
+        )
+        active = GaugeMetricFamily("hooks_source_active", "1 when the source is ACTIVE.",
+                                   labels=labels)  # fmt: skip
+        for source in Source.objects.order_by("name"):
+            key = [source.id, source.name, source.type]
+            received.add_metric(key, source.events_received)
+            errors.add_metric(key, source.errors_total)
+            active.add_metric(key, int(source.status == Source.Status.ACTIVE))
+            reader = source.type == Source.Type.OKTA_SYSTEM_LOG
+            behind = source.lag_seconds(now) if reader else None
+            if behind is not None:
+                lag.add_metric(key, behind)
+        yield from (received, errors, lag, active)
 
     def _heartbeats(self, now: datetime):
         ages = GaugeMetricFamily(

@@ -54,6 +54,7 @@ class DeliveryResult:
     error: str
     retry_after: float | None
     blocked: bool = False
+    body_truncated: bool = False
     # Every header handed to the connection, as it went on the wire (urllib3 adds none:
     # see wire_headers); empty when the request was refused before anything was sent.
     request_headers: dict[str, str] = field(default_factory=dict)
@@ -71,9 +72,21 @@ def send(
     return _request("POST", url=url, body=body, headers=headers, timeout=timeout)
 
 
-def get(*, url: str, headers: dict[str, str], timeout: float | None = None) -> DeliveryResult:
-    """GET `url` under the same rules as send() (used by the verification challenge)."""
-    return _request("GET", url=url, body=None, headers=headers, timeout=timeout)
+def get(
+    *,
+    url: str,
+    headers: dict[str, str],
+    timeout: float | None = None,
+    max_body: int | None = None,
+) -> DeliveryResult:
+    """GET `url` under the same rules as send() (the verification challenge, source readers).
+
+    `max_body` reads up to that many bytes of the body into `response_excerpt` instead of
+    the delivery excerpt (HOOKS_RESPONSE_EXCERPT_BYTES): a System Log page is the answer
+    itself, not a note about one. A longer body sets `body_truncated`.
+    """
+    return _request("GET", url=url, body=None, headers=headers, timeout=timeout,
+                    max_body=max_body)  # fmt: skip
 
 
 def close_pools() -> None:
@@ -86,11 +99,17 @@ def close_pools() -> None:
 
 
 def _request(
-    method: str, *, url: str, body: bytes | None, headers: dict[str, str], timeout: float | None
+    method: str,
+    *,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    timeout: float | None,
+    max_body: int | None = None,
 ) -> DeliveryResult:
     started = time.perf_counter()
     try:
-        return _guarded_request(method, url, body, headers, timeout, started)
+        return _guarded_request(method, url, body, headers, timeout, started, max_body)
     except Exception as exc:
         # Callers (a worker mid-claim, a verify or preview request) must get an answer, not
         # a crash: an unforeseen failure is one more failed attempt, logged for us to fix.
@@ -107,13 +126,16 @@ def _guarded_request(
     headers: dict[str, str],
     timeout: float | None,
     started: float,
+    max_body: int | None = None,
 ) -> DeliveryResult:
     if timeout is None:
         timeout = float(settings.HOOKS_DELIVERY_TIMEOUT)
 
     def failure(error: str, *, blocked: bool = False, sent: dict | None = None) -> DeliveryResult:
         elapsed = (time.perf_counter() - started) * 1000
-        return DeliveryResult(None, {}, "", elapsed, error, None, blocked, sent or {})
+        return DeliveryResult(
+            None, {}, "", elapsed, error, None, blocked=blocked, request_headers=sent or {}
+        )
 
     try:
         # The name lookup is part of the exchange: it gets the whole deadline, no more.
@@ -142,7 +164,11 @@ def _guarded_request(
         if response is None:
             error = timed_out if guard.finish() or error == TIMED_OUT else error
             return failure(error, sent=request_headers)
-        excerpt, cut_short = _read_excerpt(response, deadline, guard)
+        limit = int(settings.HOOKS_RESPONSE_EXCERPT_BYTES) if max_body is None else max_body
+        # One byte more than the limit tells a body of exactly `limit` from a longer one.
+        raw, cut_short = _read_excerpt(response, deadline, guard, limit + 1)
+        truncated = len(raw) > limit
+        excerpt = raw[:limit].decode("utf-8", errors="replace")
         if guard.finish():
             # The watchdog shut the socket down: never hand this connection back for reuse.
             response.close()
@@ -161,6 +187,7 @@ def _guarded_request(
         error="",
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
         request_headers=request_headers,
+        body_truncated=truncated,
     )
 
 
@@ -323,14 +350,16 @@ def _ca_bundle() -> str | None:
 
 
 def _read_excerpt(
-    response: urllib3.BaseHTTPResponse, deadline: float, guard: request_deadline.RequestDeadline
-) -> tuple[str, bool]:
-    """Read at most the excerpt limit (+ a small drain); return (excerpt, cut by the deadline).
+    response: urllib3.BaseHTTPResponse,
+    deadline: float,
+    guard: request_deadline.RequestDeadline,
+    limit: int,
+) -> tuple[bytes, bool]:
+    """Read at most `limit` bytes (+ a small drain); return (them, cut by the deadline).
 
     The caller releases the connection. Only the excerpt counts against the deadline: the
     drain merely saves the connection for reuse, so running out of time there closes it.
     """
-    limit = int(settings.HOOKS_RESPONSE_EXCERPT_BYTES)
     data = b""
     try:
         _shrink_read_timeout(response, deadline)
@@ -338,11 +367,11 @@ def _read_excerpt(
     except (HTTPError, HTTPException, OSError) as exc:
         if describe_failure(exc) == TIMED_OUT:
             response.close()
-            return "", True
+            return b"", True
         # Otherwise the status line arrived; a body cut short only shortens the excerpt.
     if guard.expired:
         response.close()
-        return "", True
+        return b"", True
     try:
         if not response.closed:
             _shrink_read_timeout(response, deadline)
@@ -352,7 +381,7 @@ def _read_excerpt(
     if not response.closed:
         # Unread data would corrupt the next request on this connection: drop it instead.
         response.close()
-    return data.decode("utf-8", errors="replace"), False
+    return data, False
 
 
 def _shrink_read_timeout(response: urllib3.BaseHTTPResponse, deadline: float) -> None:

@@ -31,8 +31,10 @@ SYSTEM_ACTOR = {
 }
 
 
-# `event_hook.*` events are the console's audit trail about hooks: only it writes them.
+# `event_hook.*` and `source.*` events are the console's audit trail about hooks and
+# sources: only it writes them.
 CONSOLE_ONLY_PREFIX = "event_hook."
+CONSOLE_ONLY_PREFIXES = (CONSOLE_ONLY_PREFIX, "source.")
 
 
 class EventValidationError(Exception):
@@ -53,11 +55,11 @@ def refuse_console_only_types(raw_events: list[object]) -> None:
     single = len(raw_events) == 1
     causes = [
         f"{'' if single else f'events[{index}].'}eventType: "
-        f"{CONSOLE_ONLY_PREFIX}* events are written by the console itself"
+        f"{raw['eventType'].split('.')[0]}.* events are written by the console itself"
         for index, raw in enumerate(raw_events)
         if isinstance(raw, dict)
         and isinstance(raw.get("eventType"), str)
-        and raw["eventType"].startswith(CONSOLE_ONLY_PREFIX)
+        and raw["eventType"].startswith(CONSOLE_ONLY_PREFIXES)
     ]
     if causes:
         raise EventValidationError(causes)
@@ -108,12 +110,16 @@ def _expect_dict(raw: dict, key: str, causes: list[str], prefix: str) -> None:
         causes.append(f"{prefix}{key}: must be an object")
 
 
-def normalize_log_event(raw: object, *, catalog: dict[str, str], index: int | None = None) -> dict:
+def normalize_log_event(
+    raw: object, *, catalog: dict[str, str], index: int | None = None, any_type: bool = False
+) -> dict:
     """Return a complete LogEvent built from `raw`, or raise EventValidationError.
 
     `catalog` maps known event type names to their display message. The server
     fills `uuid`, `published`, `version`, `severity`, `displayMessage` and
     `outcome` when they are absent, and every other standard key with null.
+    `any_type` accepts types outside the catalog: events that came from a real Okta org
+    (hooks/sources/) are its record, whatever types it has that our catalog lacks.
     """
     prefix = f"events[{index}]." if index is not None else ""
     if not isinstance(raw, dict):
@@ -122,7 +128,7 @@ def normalize_log_event(raw: object, *, catalog: dict[str, str], index: int | No
     event_type = raw.get("eventType")
     if not isinstance(event_type, str) or not event_type:
         causes.append(f"{prefix}eventType: The field cannot be left blank")
-    elif event_type not in catalog:
+    elif event_type not in catalog and not any_type:
         causes.append(f"{prefix}eventType: '{event_type}' is not an event type in the catalog")
     event_uuid = raw.get("uuid") or str(uuid_lib.uuid1())
     if not isinstance(event_uuid, str) or len(event_uuid) > 64:
@@ -165,7 +171,7 @@ def normalize_log_event(raw: object, *, catalog: dict[str, str], index: int | No
         published=format_timestamp(cast(datetime, parse_timestamp(published))),
         eventType=event_type,
         version=str(raw.get("version") or "0"),
-        displayMessage=raw.get("displayMessage") or catalog[event_type],
+        displayMessage=raw.get("displayMessage") or catalog.get(event_type) or event_type,
         severity=severity,
         actor=raw.get("actor") or dict(SYSTEM_ACTOR),
         outcome=outcome or {"result": "SUCCESS", "reason": None},

@@ -20,6 +20,7 @@ def log_page(
     until: datetime | None = None,
     after: str | None = None,
     limit: int = 50,
+    source: str = "",
 ) -> Page:
     """One page of the System Log, newest first, by keyset (CursorError for a bad cursor).
 
@@ -28,7 +29,8 @@ def log_page(
     somewhere in the event). `actor` is an actor id or alternateId. An id some event has
     is read through the actor index; the other conditions are tested by the bounded scan
     of hooks/systemlog/scan.py (at most HOOKS_LOG_SCAN_LIMIT rows a page), whose partial
-    pages carry a cursor that continues after the last row examined.
+    pages carry a cursor that continues after the last row examined. `source` keeps the
+    events that came in from that source (hooks/sources/).
     """
     rows = Event.objects.all()
     predicates = []
@@ -37,6 +39,8 @@ def log_page(
         clause = compile_filter(f'eventType sw "{quoted}"')
         rows = rows.filter(clause.narrowing)  # the event_type index: a superset on SQLite
         predicates.append(clause)  # exact (case-sensitive) on every database
+    if source:
+        rows = rows.filter(source_id=source)
     if actor:
         if Event.objects.filter(actor_id=actor).exists():
             rows = rows.filter(actor_id=actor)

@@ -11,7 +11,7 @@ the delivery engine, a layer above, hears of the new outbox rows through the
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
@@ -72,11 +72,20 @@ def normalize_events(raw_events: Sequence[object]) -> list[dict]:
     return events
 
 
-def event_publish(*, events: list[dict], normalized: bool = False) -> PublishResult:
+def event_publish(
+    *,
+    events: list[dict],
+    normalized: bool = False,
+    source_id: str | None = None,
+    in_transaction: Callable[[PublishResult], None] | None = None,
+) -> PublishResult:
     """Store LogEvents in the System Log, match them to hooks and queue deliveries.
 
     Idempotent on `uuid`: an event whose uuid is already stored is counted as a
-    duplicate and neither stored nor delivered again.
+    duplicate and neither stored nor delivered again. `source_id` names the source the
+    events came in from; `in_transaction(result)` runs inside the publish transaction
+    after the events and matches are written (a source reader saves its position there,
+    so that position and events commit together; raising rolls everything back).
     """
     log_events = events if normalized else normalize_events(events)
     unique: dict[str, dict] = {}
@@ -97,6 +106,7 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
             severity=log_event["severity"],
             data=log_event,
             created_at=now,
+            source_id=source_id,
         )
         for event_uuid, log_event in unique.items()
         if event_uuid not in existing
@@ -116,6 +126,7 @@ def event_publish(*, events: list[dict], normalized: bool = False) -> PublishRes
                 hooks,
                 planned,
                 last_round=round_number == _MATCH_ROUNDS,
+                in_transaction=in_transaction,
             )
         except _HooksChanged as changed:  # nothing was written: match again, outside
             hooks = changed.hooks
@@ -134,7 +145,9 @@ class _HooksChanged(Exception):
         self.hooks = hooks
 
 
-def _store(log_events, rows, values, existing, hooks, planned, *, last_round) -> PublishResult:
+def _store(
+    log_events, rows, values, existing, hooks, planned, *, last_round, in_transaction=None
+) -> PublishResult:
     """One transaction: check the hook set, insert the events, write their outbox rows."""
     with transaction.atomic():
         if rows:
@@ -163,10 +176,14 @@ def _store(log_events, rows, values, existing, hooks, planned, *, last_round) ->
                     existing.add(row.uuid)
         result = PublishResult(events=stored, duplicates=len(log_events) - len(stored))
         _write_matches(stored, planned, result)
+        if in_transaction is not None:
+            in_transaction(result)
     return result
 
 
-_EVENT_COLUMNS = ("uuid", "published", "event_type", "actor_id", "severity", "data", "created_at")
+_EVENT_COLUMNS = (
+    "uuid", "published", "event_type", "actor_id", "severity", "data", "created_at", "source",
+)  # fmt: skip
 
 
 def _prepared_values(rows: list[Event]) -> list[tuple]:
@@ -187,6 +204,7 @@ def _prepared_values(rows: list[Event]) -> list[tuple]:
             row.severity,
             data.get_db_prep_save(row.data, db),
             created_value,  # the same moment for every row of one publish
+            row.source_id,
         )
         for row in rows
     ]

@@ -22,7 +22,8 @@ from hooks.systemlog.query import Clause
 
 SCAN_CHUNK = 500
 Position = tuple[datetime, int]  # (published, id) of a row: where a page ends
-_SCANNED = ("id", "published", "event_type")  # read per row examined, with the JSON text
+# Read per row examined, with the JSON text (source_id: pages show where an event came from).
+_SCANNED = ("id", "published", "event_type", "source_id")
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,21 @@ def scan_page(
             if len(found) == limit:  # a match beyond the page: the page is full
                 next_position = _position(found[-1])
                 break
-            found.append(Event.from_db(rows.db, [*_SCANNED, "data"], [*values[:-1], data]))
+            found.append(_event(rows.db, values, data))
     else:
         # Stopped by the bound: continue after the last row (scan_limit >= 1, so one was read).
         if examined == scan_limit and last is not None:
             next_position = (last[1], last[0])
     partial = next_position is not None and len(found) < limit
     return ScanPage(found, next_position, examined=examined, partial=partial)
+
+
+def _event(db: str, values: tuple, data: dict) -> Event:
+    """An Event of the columns read. Model.from_db takes values in the model's field order
+    (id, published, event_type, data, ..., source), not in the order they were read."""
+    pk, published, event_type, source_id = values[:-1]
+    names = ["id", "published", "event_type", "data", "source_id"]
+    return Event.from_db(db, names, [pk, published, event_type, data, source_id])
 
 
 def _position(row: Event) -> Position:

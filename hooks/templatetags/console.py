@@ -65,4 +65,6 @@ def nav_section(context) -> str:
         return "logs"
     if name.startswith("token"):
         return "tokens"
+    if name.startswith("source"):
+        return "sources"
     return "hooks"

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from hooks.forms import LogFilterForm
 from hooks.lib.keyset import CursorError
-from hooks.models import EventType
+from hooks.models import EventType, Source
 from hooks.systemlog import log_pages
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest
@@ -29,6 +29,7 @@ def system_log(request: HtmxHttpRequest) -> HttpResponse:
             since=filters.get("since"),
             until=filters.get("until"),
             after=request.GET.get("after") or None,
+            source=filters.get("source") or "",
         )
     except CursorError:
         messages.error(request, "That page link is not valid any more; here is the first page.")
@@ -37,7 +38,11 @@ def system_log(request: HtmxHttpRequest) -> HttpResponse:
     sent_to = log_pages.hooks_by_event(page.items)
     for event in page.items:
         event.sent_to = sent_to[event.pk]
-    context = {"form": form, "page": page}
+    context = {
+        "form": form,
+        "page": page,
+        "source_names": dict(Source.objects.values_list("id", "name")),
+    }
     if request.htmx:
         return render(request, "hooks/_log_rows.html", context)
     context["type_names"] = EventType.objects.values_list("name", flat=True)

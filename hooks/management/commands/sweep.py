@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from hooks.api.throttling import forget_old_counters
 from hooks.delivery.sweeper import delivery_sweep
+from hooks.sources.reader import enqueue_due_readers
 
 
 class Command(BaseCommand):
@@ -14,7 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         result = delivery_sweep()
         forget_old_counters()  # as the scheduled sweep (hooks.tasks.sweep) does
+        readers = enqueue_due_readers()
         self.stdout.write(
             f"{result.expired_leases} expired lease(s), {result.due_retries} due retry(ies), "
-            f"{result.hooks_with_stale_matches} hook(s) with waiting events re-queued."
+            f"{result.hooks_with_stale_matches} hook(s) with waiting events re-queued, "
+            f"{readers} source reader(s) started."
         )
