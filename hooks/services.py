@@ -126,10 +126,12 @@ def hook_activate(*, hook: EventHook, actor: Actor) -> EventHook:
         hook.save()
         hook.refresh_from_db()
         _audit("event_hook.activated", hook, actor)
-    # Matches queued while the hook was inactive are delivered now.
-    from hooks.dispatch import enqueue_hook_deliveries
+    # Retries and matches that waited while the hook was inactive (or failing) go now,
+    # oldest first, not at the next sweep or the schedule's next step.
+    from hooks.recovery import send_backlog_now
 
-    transaction.on_commit(lambda: enqueue_hook_deliveries([hook.pk]))
+    if hook.is_deliverable:
+        send_backlog_now(hook.pk)
     return hook
 
 

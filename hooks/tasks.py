@@ -15,6 +15,12 @@ def retry_delivery(delivery_id: int) -> bool:
     return run(delivery_id)
 
 
+def resume_hook(hook_id: str) -> int:
+    from hooks.recovery import resume_hook as run
+
+    return run(hook_id)
+
+
 def verify_hook(delivery_id: int, user_id: int | None, token_id: str | None) -> bool:
     from hooks.verification import run_verification
 

@@ -154,9 +154,10 @@ def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | N
             severity="INFO" if verified else "WARN",
         )
     if verified:
-        # Matches may have waited for verification (they are only made for verified
-        # hooks, but a re-verification after a channel change can unblock old ones).
-        from hooks.dispatch import enqueue_hook_deliveries
+        # Retries and matches may have waited for verification (matches are only made for
+        # verified hooks, but a re-verification after a channel change can unblock old
+        # ones): they go now, oldest first, not at the next sweep.
+        from hooks.recovery import send_backlog_now
 
-        enqueue_hook_deliveries([hook.pk])
+        send_backlog_now(hook.pk)
     return verified
