@@ -15,7 +15,12 @@ from hooks.api.params import limit_param, time_param, time_value
 from hooks.log_events import format_timestamp
 from hooks.models import Delivery
 from hooks.org import org_url
-from hooks.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
+from hooks.redelivery import (
+    HookNotDeliverable,
+    deliveries_redeliver,
+    delivery_redeliver,
+    send_pending_now,
+)
 from hooks.selectors import CursorError, deliveries_matching, deliveries_page
 
 ANY = inline_serializer("Object", {"id": serializers.CharField(required=False)})
@@ -172,6 +177,24 @@ class HookRedeliver(APIView):
         rows = deliveries_matching(hook=hook, status=status, **times)
         try:
             queued = deliveries_redeliver(hook=hook, deliveries=rows, limit=MAX_REDELIVER)
+        except HookNotDeliverable as error:
+            raise _not_deliverable(error) from None
+        return Response({"queued": queued})
+
+
+class HookSendPendingNow(APIView):
+    @extend_schema(
+        operation_id="retryEventHookPendingDeliveries",
+        request=None,
+        responses={200: inline_serializer("Retried", {"queued": serializers.IntegerField()})},
+        description="Send every PENDING delivery of the hook now (retries waiting for their "
+        "next step, queued redeliveries), oldest first, then the events waiting in its "
+        "outbox. 400 E0000001 unless the hook is ACTIVE and VERIFIED.",
+    )
+    def post(self, request, hook_id: str):
+        hook = get_hook_or_404(hook_id)
+        try:
+            queued = send_pending_now(hook=hook)
         except HookNotDeliverable as error:
             raise _not_deliverable(error) from None
         return Response({"queued": queued})
