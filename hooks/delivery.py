@@ -25,14 +25,16 @@ STATE_CHECK_SECONDS = 0.5
 
 
 def _hook_is_backing_off(hook: EventHook) -> bool:
-    """True while a failing hook has a delivery waiting to be tried again: new events
-    then wait in the outbox, and only the sweeper's probe (hooks.recovery) calls the
-    endpoint, so a dead endpoint costs about one request a minute, not one per batch.
-    Whether that retry is due does not matter: a due one is the probe's to send."""
+    """True while a failing hook has a delivery waiting to be tried again or being tried
+    (a probe in flight): new events then wait in the outbox, and only the sweeper's probe
+    (hooks.recovery) calls the endpoint, so a dead endpoint costs about one request a
+    minute, not one per batch, and holds no other worker. Whether that retry is due does
+    not matter: a due one is the probe's to send."""
     return (
         hook.failing_since is not None
         and Delivery.objects.filter(
-            hook=hook, kind=Delivery.Kind.EVENTS, status=Delivery.Status.PENDING,
+            hook=hook, kind=Delivery.Kind.EVENTS,
+            status__in=(Delivery.Status.PENDING, Delivery.Status.SENDING),
         ).exists()
     )  # fmt: skip
 

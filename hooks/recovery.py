@@ -18,6 +18,7 @@ a successful verification and "Send now" start the same resumption (send_backlog
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -108,7 +109,13 @@ def resume_hook(hook_id: str, *, recovered: bool = False) -> int:
     if recovered:
         make_pending_due(hook_id)
     sent = 0
+    # A long backlog of retries is sent in turns, like a claim: within the task timeout,
+    # and after other hooks' tasks.
+    deadline = time.monotonic() + settings.HOOKS_LEASE_SECONDS / 2
     while True:
+        if time.monotonic() > deadline:
+            enqueue(RESUME_TASK, hook_id, group="retry")
+            return sent
         oldest = (
             _pending(hook_id).filter(next_attempt_at__lte=timezone.now())
             .order_by("id").values_list("pk", flat=True).first()

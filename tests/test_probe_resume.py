@@ -168,3 +168,18 @@ def test_a_healthy_hooks_retry_keeps_its_schedule(hook, receiver, clock, setting
     clock.advance(3600 * 1.25)  # past the step's +20 % jitter
     delivery_sweep()
     assert posts(receiver) == before + 1
+
+
+def test_while_a_probe_is_in_flight_new_events_wait(hook, receiver, settings):
+    settings.HOOKS_RETRY_SCHEDULE = [0, 3600]
+    receiver.set_behaviour(status=503)
+    publish("a", 1)
+    # The probe is being sent (SENDING, leased) when the next events are published: they
+    # must not cost the dead endpoint requests of their own, nor hold another worker.
+    Delivery.objects.filter(kind="EVENTS").update(
+        status="SENDING", lease_expires_at=timezone.now() + timedelta(seconds=60)
+    )
+    before = posts(receiver)
+    publish("b", 2)
+    assert posts(receiver) == before
+    assert Match.objects.filter(delivery__isnull=True).count() == 2
