@@ -21,14 +21,17 @@ def _receiver_main(conn, port: int) -> None:
 
     Counts every event of the current run tag once (duplicates are counted apart),
     keeps arrival times and, for events that carry `benchSentAt`, publish->receipt
-    latencies, plus one sample request (headers + body) per envelope size.
+    latencies, plus one sample request (headers + body) per envelope size. "outage"
+    makes it answer 503 until a given time (those requests' events are not received),
+    "hang" holds every request (bench_recovery.py).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     sys.path.insert(0, str(ROOT))
     from hooks.receiver.receiver import Receiver
 
     lock = threading.Condition()
-    state: dict = {"samples": {}}  # one request per envelope size, kept across resets
+    # One request per envelope size, kept across resets; an outage's end (epoch seconds).
+    state: dict = {"samples": {}, "failing_until": 0.0}
 
     def reset(tag: str) -> None:
         state.update(
@@ -41,6 +44,9 @@ def _receiver_main(conn, port: int) -> None:
             last=None,
             latencies=[],
             baseline_requests=0,
+            received_at={},  # event uuid -> first receipt
+            arrivals=[],  # every POST's arrival time, answered or failed
+            failed=[],  # arrival times of the POSTs answered 503 during an outage
         )
 
     reset("")
@@ -52,6 +58,12 @@ def _receiver_main(conn, port: int) -> None:
         with lock:
             if request.path.startswith("/baseline"):
                 state["baseline_requests"] += 1
+                return
+            state["arrivals"].append(now)
+            if now < state["failing_until"]:
+                # Answered 503 (see "outage"): its events were not received.
+                state["failed"].append(now)
+                lock.notify_all()
                 return
             events = request.events
             state["requests"] += 1
@@ -65,6 +77,7 @@ def _receiver_main(conn, port: int) -> None:
                     state["duplicates"] += 1
                     continue
                 state["seen"].add(event["uuid"])
+                state["received_at"][event["uuid"]] = now
                 state["unique"] += 1
                 if state["first"] is None:
                     state["first"] = now
@@ -79,7 +92,13 @@ def _receiver_main(conn, port: int) -> None:
         result = {key: state[key] for key in keys}
         if with_latencies:
             result["latencies"] = list(state["latencies"])
+            result["arrivals"] = list(state["arrivals"])
+            result["failed"] = list(state["failed"])
+            result["received_at"] = dict(state["received_at"])
         return result
+
+    def status_now(request) -> int:
+        return 503 if request.received_at < state["failing_until"] else 200
 
     receiver = Receiver(host="127.0.0.1", port=port, on_event=on_event, history=16)
     receiver.start()
@@ -105,6 +124,16 @@ def _receiver_main(conn, port: int) -> None:
             elif command == "stats":
                 with lock:
                     conn.send(summary(with_latencies=bool(args and args[0])))
+            elif command == "outage":
+                # Answer 503 to every delivery until epoch second args[0], then 200.
+                with lock:
+                    state["failing_until"] = float(args[0])
+                receiver.set_behaviour(status=status_now)
+                conn.send("ok")
+            elif command == "hang":
+                # Hold every request args[0] seconds before answering (0: answer at once).
+                receiver.set_behaviour(delay=float(args[0]))
+                conn.send("ok")
             elif command == "samples":
                 with lock:
                     conn.send(dict(state["samples"]))
@@ -149,6 +178,14 @@ class ReceiverProcess:
 
     def stats(self, latencies: bool = False) -> dict:
         return self._ask("stats", latencies)
+
+    def outage(self, until: float) -> None:
+        """Answer 503 to every delivery until `until` (epoch seconds), then 200 again."""
+        self._ask("outage", until)
+
+    def hang(self, seconds: float) -> None:
+        """Hold every request `seconds` before answering (a timeout for the product)."""
+        self._ask("hang", seconds)
 
     def samples(self) -> dict[int, tuple[dict, bytes]]:
         return self._ask("samples")

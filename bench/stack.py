@@ -61,6 +61,21 @@ print(json.dumps({"token": token, "hook_id": hook.pk, "secret": secret}))
 """
 
 
+_ADD_HOOK_CODE = r"""
+import json, sys
+import django
+django.setup()
+from hooks.models import EventHook
+from hooks.eventhooks.services import SYSTEM, hook_create
+from hooks.eventhooks.validation import HookSpec
+
+name, uri, event_type = sys.argv[1], sys.argv[2], sys.argv[3]
+hook, _ = hook_create(spec=HookSpec(name=name, uri=uri, event_types=[event_type]), actor=SYSTEM)
+EventHook.objects.filter(pk=hook.pk).update(verification_status="VERIFIED")  # as the seed
+print(json.dumps({"hook_id": hook.pk}))
+"""
+
+
 @dataclass
 class Stack:
     """A throwaway database plus the product's processes, all with the same environment."""
@@ -187,6 +202,23 @@ class Stack:
         if done.returncode:
             raise RuntimeError(f"seeding failed:\n{done.stdout}{done.stderr}")
         return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def add_hook(self, name: str, uri: str, event_type: str = BENCH_EVENT_TYPE) -> str:
+        """Another VERIFIED hook (the same shortcut as the seed); return its id."""
+        done = subprocess.run(
+            [PYTHON, "-c", _ADD_HOOK_CODE, name, uri, event_type],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        if done.returncode:
+            raise RuntimeError(f"adding a hook failed:\n{done.stdout}{done.stderr}")
+        return json.loads(done.stdout.strip().splitlines()[-1])["hook_id"]
+
+    def deactivate_hook(self, hook_id: str) -> None:
+        self.run_manage("shell", "-c", (
+            "from hooks.models import EventHook; from hooks.eventhooks.services import SYSTEM, "
+            f"hook_deactivate; hook_deactivate(hook=EventHook.objects.get(pk={hook_id!r}), "
+            "actor=SYSTEM)"
+        ))  # fmt: skip
 
     # -- processes
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:

@@ -7,7 +7,7 @@ tasks and schedules: keep the names and signatures stable.
 from __future__ import annotations
 
 from hooks.api.throttling import forget_old_counters
-from hooks.delivery import sender
+from hooks.delivery import recovery, sender
 from hooks.delivery.sweeper import delivery_sweep
 from hooks.eventhooks.preview import run_preview
 from hooks.eventhooks.verification import run_verification
@@ -21,7 +21,11 @@ def deliver_hook(hook_id: str) -> int:
 
 
 def retry_delivery(delivery_id: int) -> bool:
-    return sender.retry_delivery(delivery_id)
+    return recovery.retry_delivery(delivery_id)
+
+
+def resume_hook(hook_id: str) -> int:
+    return recovery.resume_hook(hook_id)
 
 
 def verify_hook(delivery_id: int, user_id: int | None, token_id: str | None) -> bool:

@@ -53,6 +53,8 @@ delivery_urls = [  # /eventhooks/<id>/deliveries/...
          deliveries.deliveries_redeliver_failed, name="deliveries-redeliver-failed"),
     path("eventhooks/<str:hook_id>/deliveries/redelivery", deliveries.redelivery_progress,
          name="redelivery-progress"),
+    path("eventhooks/<str:hook_id>/deliveries/send-now", deliveries.deliveries_send_now,
+         name="deliveries-send-now"),
 ]  # fmt: skip
 
 page_urls = [

@@ -260,6 +260,9 @@ HOOKS_RETRY_SCHEDULE = [
 # A hook failing without one success for this long is deactivated.
 HOOKS_AUTO_DISABLE_AFTER = parse_duration(env_str("HOOKS_AUTO_DISABLE_AFTER", "3d"))
 HOOKS_LEASE_SECONDS = env_int("HOOKS_LEASE_SECONDS", 60)
+# While a hook is failing its oldest waiting delivery is tried this often (the sweeper,
+# every minute, starts the probes), whatever HOOKS_RETRY_SCHEDULE says: hooks/delivery/recovery.py.
+HOOKS_PROBE_INTERVAL = env_int("HOOKS_PROBE_INTERVAL", 60)
 # A healthy hook's last success is written at most this often (seconds; 0 = every delivery).
 HOOKS_HEALTH_WRITE_INTERVAL = env_float("HOOKS_HEALTH_WRITE_INTERVAL", 1.0)
 HOOKS_SIGNING_SECRET_GRACE = parse_duration(env_str("HOOKS_SIGNING_SECRET_GRACE", "24h"))

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from hooks.delivery.sender import retry_delivery
+from hooks.delivery.recovery import retry_delivery
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Match
 from hooks.systemlog.publishing import event_publish
 

@@ -131,10 +131,11 @@ def test_a_lease_that_expires_again_counts_as_a_failed_attempt(active_verified_h
     """The sweeper's safety net: a delivery whose worker keeps dying (or whose outcome
     keeps failing to be written) is not re-sent every lease for ever."""
     settings.HOOKS_RETRY_SCHEDULE = [0, 60]
-    delivery = expired_a_second_time(active_verified_hook["id"], attempts=3)
+    # The first attempt was 61 s ago: the schedule's 60 s have run out.
+    delivery = expired_a_second_time(active_verified_hook["id"], attempts=3, first_try_ago=61)
     delivery_sweep()
     delivery.refresh_from_db()
-    # Three attempts with a schedule of two retries: exhausted, not re-sent again.
+    # Three attempts and the schedule's time used up: exhausted, not re-sent again.
     assert delivery.status == Delivery.Status.FAILED
     assert delivery.lease_expires_at is None and delivery.completed_at is not None
     assert "lease" in delivery.last_error.lower()
@@ -143,13 +144,14 @@ def test_a_lease_that_expires_again_counts_as_a_failed_attempt(active_verified_h
     )
 
 
-def expired_a_second_time(hook_id: str, *, attempts: int) -> Delivery:
-    """A SENDING delivery past its lease whose lease had already expired once before."""
+def expired_a_second_time(hook_id: str, *, attempts: int, first_try_ago: float = 0) -> Delivery:
+    """A SENDING delivery past its lease whose lease had already expired once before,
+    its attempts started `first_try_ago` seconds ago."""
     delivery = Delivery.objects.create(
         hook_id=hook_id, status=Delivery.Status.SENDING, attempt_count=attempts,
         lease_expires_at=timezone.now() - timedelta(seconds=1), body="{}",
     )  # fmt: skip
-    now = timezone.now()
+    now = timezone.now() - timedelta(seconds=first_try_ago)
     for number in range(1, attempts):
         DeliveryAttempt.objects.create(
             delivery=delivery, number=number, started_at=now,

@@ -131,3 +131,19 @@ def test_jittered_delays_stay_within_bounds_and_vary():
 def test_the_immediate_retry_gets_no_jitter(monkeypatch):
     monkeypatch.setattr(retry_policy.random, "uniform", lambda *_: pytest.fail("jittered"))
     assert decide(TIMEOUT, attempts_made=1) == Decision(delay=0)
+
+
+def test_probes_do_not_end_the_schedule_before_its_total_time(no_jitter):
+    """Probes are attempts: once the steps are used up, the delivery still waits until the
+    schedule's total time since its first try has passed, then gives up."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    total = sum(SCHEDULE)
+    attempts = max_attempts() + 3  # a few probes beyond the schedule's steps
+    early = decide(answer(503), attempts_made=attempts, first_attempt_at=now - timedelta(
+        seconds=total - 100), now=now)  # fmt: skip
+    assert early == Decision(delay=100)
+    late = decide(answer(503), attempts_made=attempts,
+                  first_attempt_at=now - timedelta(seconds=total + 1), now=now)  # fmt: skip
+    assert late == Decision(final=True)

@@ -13,7 +13,12 @@ from hooks.api.errors import not_found, validation_error
 from hooks.api.hook_views import get_hook_or_404
 from hooks.api.params import limit_param, time_param, time_value
 from hooks.delivery.delivery_log import log_state
-from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
+from hooks.delivery.redelivery import (
+    HookNotDeliverable,
+    deliveries_redeliver,
+    delivery_redeliver,
+    send_pending_now,
+)
 from hooks.lib.keyset import CursorError
 from hooks.lib.timestamps import format_timestamp
 from hooks.models import Delivery
@@ -181,6 +186,24 @@ class HookRedeliver(APIView):
         rows = deliveries_matching(hook=hook, status=status, **times)
         try:
             queued = deliveries_redeliver(hook=hook, deliveries=rows, limit=MAX_REDELIVER)
+        except HookNotDeliverable as error:
+            raise _not_deliverable(error) from None
+        return Response({"queued": queued})
+
+
+class HookSendPendingNow(APIView):
+    @extend_schema(
+        operation_id="retryEventHookPendingDeliveries",
+        request=None,
+        responses={200: inline_serializer("Retried", {"queued": serializers.IntegerField()})},
+        description="Send every PENDING delivery of the hook now (retries waiting for their "
+        "next step, queued redeliveries), oldest first, then the events waiting in its "
+        "outbox. 400 E0000001 unless the hook is ACTIVE and VERIFIED.",
+    )
+    def post(self, request, hook_id: str):
+        hook = get_hook_or_404(hook_id)
+        try:
+            queued = send_pending_now(hook=hook)
         except HookNotDeliverable as error:
             raise _not_deliverable(error) from None
         return Response({"queued": queued})

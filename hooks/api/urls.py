@@ -46,6 +46,11 @@ delivery_urls = [  # /api/v1/eventHooks/<id>/deliveries/...
         delivery_views.DeliveryList.as_view(),
         name="delivery-list",
     ),
+    path(  # before deliveries/<delivery_id>, which would take "retry" for an id
+        "eventHooks/<str:hook_id>/deliveries/retry",
+        delivery_views.HookSendPendingNow.as_view(),
+        name="hook-deliveries-retry",
+    ),
     path(
         "eventHooks/<str:hook_id>/deliveries/<str:delivery_id>",
         delivery_views.DeliveryDetail.as_view(),

@@ -84,3 +84,14 @@ def _queue_copy(delivery: Delivery) -> Delivery:
         copy.save(update_fields=["body"])
     transaction.on_commit(lambda: enqueue("hooks.tasks.retry_delivery", copy.pk, group="retry"))
     return copy
+
+
+def send_pending_now(*, hook: EventHook) -> int:
+    """ "Send now": every PENDING delivery of `hook` (retries waiting for their next step,
+    queued redeliveries) is tried at once, oldest first, then its outbox; return how many
+    were queued. If the first fails the rest wait for the next probe (hooks.delivery.recovery).
+    The one service of the API, the console and `manage.py redeliver --pending`."""
+    from hooks.delivery.recovery import send_backlog_now
+
+    ensure_deliverable(hook)
+    return send_backlog_now(hook.pk)

@@ -28,15 +28,17 @@ STATE_CHECK_SECONDS = 0.5
 
 
 def _hook_is_backing_off(hook: EventHook) -> bool:
-    """True while a failing hook waits for a retry: new events then wait in the outbox,
-    so that a dead endpoint costs one request per retry step, not one per batch."""
+    """True while a failing hook has a delivery waiting to be tried again or being tried
+    (a probe in flight): new events then wait in the outbox, and only the sweeper's probe
+    (hooks.delivery.recovery) calls the endpoint, so a dead endpoint costs about one request a
+    minute, not one per batch, and holds no other worker. Whether that retry is due does
+    not matter: a due one is the probe's to send."""
     return (
         hook.failing_since is not None
         and Delivery.objects.filter(
             hook=hook,
             kind=Delivery.Kind.EVENTS,
-            status=Delivery.Status.PENDING,
-            next_attempt_at__gt=timezone.now(),
+            status__in=(Delivery.Status.PENDING, Delivery.Status.SENDING),
         ).exists()
     )
 
@@ -140,27 +142,21 @@ def _end_early(
     return len(done), False, True
 
 
-def retry_delivery(delivery_id: int) -> bool:
-    """Send a PENDING delivery whose retry is due (claimed with compare-and-set) and whose
-    hook is ACTIVE and VERIFIED."""
-    now = timezone.now()
+def claim_due(delivery_id: int) -> Delivery | None:
+    """Take a PENDING delivery whose retry is due and whose hook is ACTIVE and VERIFIED
+    (compare-and-set: SENDING with a lease); None when another worker took it first."""
     # Only while the hook is ACTIVE and VERIFIED: a deactivated or unverified hook's retries
     # and redeliveries wait PENDING (still due) until it is again; the sweeper then sends them.
     claimed = Delivery.objects.filter(
         pk=delivery_id,
         status=Delivery.Status.PENDING,
-        next_attempt_at__lte=now,
+        next_attempt_at__lte=timezone.now(),
         hook__status=EventHook.Status.ACTIVE,
         hook__verification_status=EventHook.Verification.VERIFIED,
     ).update(status=Delivery.Status.SENDING, lease_expires_at=claims.lease(), next_attempt_at=None)
     if not claimed:
-        return False
-    delivery = Delivery.objects.select_related("hook").get(pk=delivery_id)
-    succeeded = send_delivery(delivery, hook=delivery.hook)
-    if succeeded:
-        # The hook recovered: flush whatever queued up while it was failing.
-        enqueue_hook_deliveries([delivery.hook_id])
-    return succeeded
+        return None
+    return Delivery.objects.select_related("hook").get(pk=delivery_id)
 
 
 def send_delivery(
@@ -180,7 +176,10 @@ def send_delivery(
     while True:
         row, result = sent if sent is not None else _new_attempt(delivery, endpoint)
         sent = None
-        decision = retry_policy.decide(result, attempts_made=delivery.attempt_count)
+        decision = retry_policy.decide(
+            result, attempts_made=delivery.attempt_count, now=timezone.now(),
+            first_attempt_at=None if result.ok else first_attempt_at(delivery.pk, row),
+        )  # fmt: skip
         outcomes.record_attempt(delivery, row, result, decision)
         if decision.succeeded:
             if delivery.kind == Delivery.Kind.EVENTS:
@@ -193,6 +192,18 @@ def send_delivery(
             hook, delivery=delivery, result=result, exhausted=exhausted, gone=decision.gone
         )
         return False
+
+
+def first_attempt_at(delivery_id: int, latest: DeliveryAttempt | None = None):
+    """When the delivery's first attempt started (the retry schedule counts from it)."""
+    if latest is not None and latest.number == 1:
+        return latest.started_at
+    return (
+        DeliveryAttempt.objects.filter(delivery_id=delivery_id)
+        .order_by("number")
+        .values_list("started_at", flat=True)
+        .first()
+    )
 
 
 def send(*, url: str, body: bytes, headers: dict[str, str]) -> transport.DeliveryResult:

@@ -15,6 +15,8 @@ from django.utils import timezone
 from hooks.delivery import retry_policy
 from hooks.delivery.dispatch import enqueue, enqueue_hook_deliveries
 from hooks.delivery.hook_health import record_failure
+from hooks.delivery.recovery import probe_failing_hooks
+from hooks.delivery.sender import first_attempt_at
 from hooks.models import Delivery, DeliveryAttempt, EventHook, Match
 from hooks.outbound.transport import DeliveryResult
 
@@ -35,10 +37,12 @@ class SweepResult:
     expired_leases: int
     due_retries: int
     hooks_with_stale_matches: int
+    probed_hooks: int = 0
 
 
 def delivery_sweep() -> SweepResult:
-    """Re-queue expired leases, due retries and forgotten matches; return counts."""
+    """Re-queue expired leases, due retries and forgotten matches, probe failing hooks;
+    return counts."""
     now = timezone.now()
     expired = list(
         Delivery.objects.filter(
@@ -62,12 +66,15 @@ def delivery_sweep() -> SweepResult:
             # and are picked up here once it is ACTIVE and VERIFIED again.
             hook__status=EventHook.Status.ACTIVE,
             hook__verification_status=EventHook.Verification.VERIFIED,
+            # A failing hook's retries are the probe's (hooks.delivery.recovery): one at a time.
+            hook__failing_since__isnull=True,
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:5000]
     )
     for pk in due:
         enqueue("hooks.tasks.retry_delivery", pk, group="retry")
+    probes = probe_failing_hooks(now)
     stale_hooks = list(
         Match.objects.filter(
             delivery__isnull=True,
@@ -80,14 +87,16 @@ def delivery_sweep() -> SweepResult:
         .distinct()
     )
     enqueue_hook_deliveries(stale_hooks)
-    if expired or due or stale_hooks:
+    if expired or due or stale_hooks or probes:
         logger.info(
-            "sweep: %d expired leases, %d due retries, %d hooks with waiting events",
+            "sweep: %d expired leases, %d due retries, %d hooks with waiting events, "
+            "%d failing hooks probed",
             len(expired),
             len(due),
             len(stale_hooks),
+            probes,
         )
-    return SweepResult(len(expired), len(due), len(stale_hooks))
+    return SweepResult(len(expired), len(due), len(stale_hooks), probes)
 
 
 def _expire_lease(pk: int, now) -> None:
@@ -106,7 +115,16 @@ def _expire_lease(pk: int, now) -> None:
         ).exists()
     )
     result = DeliveryResult(None, {}, "", 0.0, EXPIRED_AGAIN, None)
-    decision = retry_policy.decide(result, attempts_made=row["attempt_count"]) if again else None
+    decision = (
+        retry_policy.decide(
+            result,
+            attempts_made=row["attempt_count"],
+            now=now,
+            first_attempt_at=first_attempt_at(pk),
+        )  # fmt: skip
+        if again
+        else None
+    )
     with transaction.atomic():
         # Compare-and-set: a worker that is merely slow and finishes first wins.
         taken = Delivery.objects.filter(

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hooks.delivery.dispatch import enqueue_hook_deliveries
+from hooks.delivery.recovery import send_backlog_now
 from hooks.eventhooks.validation import HookSpec, check_active_limit, validate_hook_spec
 from hooks.lib import encryption
 from hooks.models import EventHook
@@ -129,8 +129,10 @@ def hook_activate(*, hook: EventHook, actor: Actor) -> EventHook:
         hook.save()
         hook.refresh_from_db()
         audit_hook_event("event_hook.activated", hook, actor)
-    # Matches queued while the hook was inactive are delivered now.
-    transaction.on_commit(lambda: enqueue_hook_deliveries([hook.pk]))
+    # Retries and matches that waited while the hook was inactive (or failing) go now,
+    # oldest first, not at the next sweep or the schedule's next step.
+    if hook.is_deliverable:
+        send_backlog_now(hook.pk)
     return hook
 
 

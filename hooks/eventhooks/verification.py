@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hooks.delivery.dispatch import enqueue, enqueue_hook_deliveries
+from hooks.delivery.dispatch import enqueue
+from hooks.delivery.recovery import send_backlog_now
 from hooks.delivery.stored_response import clean_text, stored_result
 from hooks.eventhooks.challenge import run_challenge
 from hooks.eventhooks.services import Actor, audit_hook_event
@@ -152,7 +153,8 @@ def run_verification(*, delivery_id: int, user_id: int | None, token_id: str | N
             severity="INFO" if verified else "WARN",
         )
     if verified:
-        # Matches may have waited for verification (they are only made for verified
-        # hooks, but a re-verification after a channel change can unblock old ones).
-        enqueue_hook_deliveries([hook.pk])
+        # Retries and matches may have waited for verification (matches are only made for
+        # verified hooks, but a re-verification after a channel change can unblock old
+        # ones): they go now, oldest first, not at the next sweep.
+        send_backlog_now(hook.pk)
     return verified

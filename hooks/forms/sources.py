@@ -1,4 +1,5 @@
-"""The console's form for creating a source; the rules are hooks.sources.validation's."""
+"""The console's form for creating a source; the rules are
+hooks.sources.validation's."""
 
 from __future__ import annotations
 

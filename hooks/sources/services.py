@@ -16,7 +16,11 @@ from hooks.eventhooks.services import Actor
 from hooks.lib import encryption
 from hooks.models import Source
 from hooks.sources.reader import enqueue_reader
-from hooks.sources.validation import SourceSpec, normalized_org_url, validate_source_spec
+from hooks.sources.validation import (
+    SourceSpec,
+    normalized_org_url,
+    validate_source_spec,
+)
 from hooks.systemlog.events import format_timestamp
 from hooks.systemlog.publishing import event_publish
 

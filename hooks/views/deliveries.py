@@ -1,4 +1,5 @@
-"""The Deliveries tab: a live list with filters, attempts, and redelivery (one or all failed)."""
+"""The Deliveries tab: a live list with filters, attempts, redelivery (one or all failed)
+and "Send now" for a failing hook."""
 
 from __future__ import annotations
 
@@ -12,10 +13,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from hooks import selectors
 from hooks.delivery.delivery_log import contents, log_state, summary
-from hooks.delivery.redelivery import HookNotDeliverable, deliveries_redeliver, delivery_redeliver
+from hooks.delivery.redelivery import (
+    HookNotDeliverable,
+    deliveries_redeliver,
+    delivery_redeliver,
+    send_pending_now,
+)
 from hooks.forms import DeliveryFilterForm
 from hooks.lib.keyset import CursorError
 from hooks.lib.timestamps import format_timestamp
@@ -167,3 +174,23 @@ def redelivery_progress(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     if request.htmx:
         return render(request, "hooks/_redelivery_progress.html", context)
     return render(request, "hooks/redelivery_progress.html", context)
+
+
+@require_POST
+@superadmin_required
+def deliveries_send_now(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
+    """ "Send now": the hook's pending deliveries are tried at once, then its outbox."""
+    hook = get_hook(hook_id)
+    try:
+        queued = send_pending_now(hook=hook)
+    except HookNotDeliverable as error:
+        messages.error(request, str(error))
+    else:
+        noun = "delivery" if queued == 1 else "deliveries"
+        messages.success(
+            request,
+            f"{queued} pending {noun} queued to be sent now, oldest first, then the events "
+            "waiting for this hook.",
+        )
+    target = safe_next(request, reverse("hooks:hook-deliveries", args=[hook.id]))
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
