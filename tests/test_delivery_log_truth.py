@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hooks.models import Delivery, DeliveryAttempt
-from hooks.outbound import ssrf, transport
+from hooks.outbound import ssrf, transport, wire
 from hooks.outbound.redaction import REDACTED
 from hooks.systemlog.publishing import event_publish
 from tests.conftest import SECRET
@@ -138,7 +138,7 @@ def test_the_transport_reports_the_headers_it_sent(receiver):
 def test_the_host_header_built_in_advance_is_the_one_the_guard_checks(url, monkeypatch):
     monkeypatch.setattr(ssrf, "_resolve", lambda *args, **kwargs: ["93.184.216.34"])
     monkeypatch.setattr(ssrf, "_check_address", lambda *args, **kwargs: None)
-    built = transport.wire_headers("POST", url=url, headers={}, body=b"{}")
+    built = wire.wire_headers("POST", url=url, headers={}, body=b"{}")
     assert built["Host"] == ssrf.resolve_destination(url).host_header
 
 

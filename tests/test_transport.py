@@ -11,7 +11,7 @@ import time
 import pytest
 
 from hooks.outbound import errors as transport_errors
-from hooks.outbound import transport
+from hooks.outbound import transport, wire
 from hooks.receiver.receiver import Receiver
 from tests.trickling_server import TricklingServer
 
@@ -238,7 +238,7 @@ def test_retry_after_as_an_http_date_becomes_seconds_from_now(receiver):
 def test_parse_retry_after_accepts_delta_seconds_and_http_dates(value, seconds):
     now = dt.datetime(2015, 10, 21, 7, 27, tzinfo=dt.UTC)
 
-    assert transport.parse_retry_after(value, now=now) == seconds
+    assert wire.parse_retry_after(value, now=now) == seconds
 
 
 def test_a_header_with_a_line_break_is_refused_without_raising(receiver):

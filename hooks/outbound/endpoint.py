@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from hooks.lib import encryption
 from hooks.models import Delivery, EventHook
-from hooks.outbound import payloads, signing, transport
+from hooks.outbound import payloads, signing, wire
 from hooks.outbound.redaction import redact_headers
 
 
@@ -61,7 +61,7 @@ class Endpoint:
         the transport adds (Host, Content-Length, ...), so that what is stored is what is sent."""
         headers = dict(self.headers)
         headers.update(self._signature(delivery, body))
-        return transport.wire_headers("POST", url=self.url, headers=headers, body=body)
+        return wire.wire_headers("POST", url=self.url, headers=headers, body=body)
 
     def stored_headers(self, headers: dict[str, str]) -> dict[str, str]:
         """`headers` (from request_headers) as the delivery log keeps them: secrets masked."""

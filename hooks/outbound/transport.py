@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +22,7 @@ from hooks.outbound import deadline as request_deadline
 from hooks.outbound import ssrf
 from hooks.outbound.errors import CLOSED, TIMED_OUT, describe_failure
 from hooks.outbound.header_rules import header_problem
+from hooks.outbound.wire import parse_retry_after, wire_headers
 
 logger = logging.getLogger("hooks.outbound.transport")
 
@@ -32,11 +31,6 @@ logger = logging.getLogger("hooks.outbound.transport")
 # a longer body is cut off by closing the connection instead.
 _DRAIN_LIMIT = 16 * 1024
 _MAX_POOLS = 256
-# Framing and routing headers are owned by the transport: a caller's value would break
-# the message or send it to another virtual host than the one checked.
-_RESERVED_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
-# Methods for which urllib3 sends no `Content-Length: 0` when there is no body.
-_NO_BODY_METHODS = {"GET", "HEAD", "DELETE", "TRACE", "OPTIONS", "CONNECT"}
 
 _local = threading.local()
 _pools: OrderedDict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = OrderedDict()
@@ -229,45 +223,6 @@ def _open(
         return response, ""
 
 
-def wire_headers(
-    method: str, *, url: str, headers: dict[str, str], body: bytes | None
-) -> dict[str, str]:
-    """Every header a request to `url` carries, in the order sent.
-
-    The caller's headers (less the framing and routing ones, which the transport owns),
-    then Host, User-Agent, Accept-Encoding and Content-Length as urllib3 and http.client
-    would add them. The request goes out with exactly this set (they add nothing once
-    these are present), so a caller can store it before sending: the delivery log shows
-    what the receiver got, not a subset. Calling it again on its own result changes
-    nothing.
-    """
-    host = _host_header(url)
-    result = {"Host": host} if host else {}
-    result.update((k, v) for k, v in headers.items() if k.lower() not in _RESERVED_HEADERS)
-    names = {k.lower() for k in result}
-    if "user-agent" not in names:
-        result["User-Agent"] = settings.HOOKS_USER_AGENT
-    if "accept-encoding" not in names:
-        result["Accept-Encoding"] = "identity"  # http.client's default: no compression
-    if body is not None:
-        result["Content-Length"] = str(len(body))
-    elif method.upper() not in _NO_BODY_METHODS:
-        result["Content-Length"] = "0"
-    return result
-
-
-def _host_header(url: str) -> str:
-    """The Host header the SSRF guard will present for `url` ('' when it refuses the URL),
-    parsed with the guard's own rules but without resolving the name."""
-    try:
-        parts = ssrf._split(url)
-        scheme = parts.scheme.lower()
-        hostname, port = ssrf._hostname(parts), ssrf._port(parts, scheme)
-    except (ssrf.DestinationBlocked, ValueError):
-        return ""
-    return ssrf.Destination(scheme, hostname, port, ip="", path_and_query="").host_header
-
-
 def _pool_for(destination: ssrf.Destination) -> urllib3.HTTPConnectionPool:
     """Return the keep-alive pool for this (scheme, ip, port, hostname), creating it once."""
     key = (destination.scheme, destination.ip, destination.port, destination.hostname)
@@ -393,22 +348,6 @@ def _shrink_read_timeout(response: urllib3.BaseHTTPResponse, deadline: float) ->
         if remaining <= 0:
             raise TimeoutError("deadline passed")
         sock.settimeout(remaining)
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Return seconds from a Retry-After value (delta-seconds or HTTP-date), else None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 def _reset_after_fork() -> None:
