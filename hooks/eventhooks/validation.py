@@ -153,24 +153,34 @@ def _validate_headers(spec: HookSpec) -> list[str]:
     return causes
 
 
+def auth_key_causes(where: str, key: str) -> list[str]:
+    """What is wrong with `key` as the name of the header that carries a secret (hooks and
+    sources alike): a valid header name, not too long, and not one the transport owns."""
+    if not rules.is_valid_name(key):
+        return [f"{where}.key: '{key}' is not a valid header name"]
+    if problem := rules.too_long(key, rules.MAX_NAME_LENGTH):
+        return [f"{where}.key: {problem}"]
+    if key.lower() in RESERVED_HEADERS:
+        return [f"{where}.key: '{key}' is reserved and cannot carry the secret"]
+    return []
+
+
+def secret_causes(field: str, key: str, value: str) -> list[str]:
+    """What is wrong with `value` (the input `field`) as the secret sent in header `key`:
+    bounded, and something HTTP can carry."""
+    problem = rules.too_long(value, rules.MAX_SECRET_LENGTH) or rules.value_problem(key, value)
+    return [f"{field}: {problem}"] if problem else []
+
+
 def _validate_auth(spec: HookSpec) -> list[str]:
     causes = []
     where = "channel.config.authScheme"
     if spec.auth_key:
-        if not rules.is_valid_name(spec.auth_key):
-            causes.append(f"{where}.key: '{spec.auth_key}' is not a valid header name")
-        elif problem := rules.too_long(spec.auth_key, rules.MAX_NAME_LENGTH):
-            causes.append(f"{where}.key: {problem}")
-        elif spec.auth_key.lower() in RESERVED_HEADERS:
-            causes.append(f"{where}.key: '{spec.auth_key}' is reserved and cannot carry the secret")
+        causes += auth_key_causes(where, spec.auth_key)
     elif spec.auth_value:
         causes.append(f"{where}.key: A header name is needed for the secret")
     if spec.auth_value:
-        problem = rules.too_long(spec.auth_value, rules.MAX_SECRET_LENGTH) or rules.value_problem(
-            spec.auth_key or "the secret", spec.auth_value
-        )
-        if problem:
-            causes.append(f"{where}.value: {problem}")
+        causes += secret_causes(f"{where}.value", spec.auth_key or "the secret", spec.auth_value)
     return causes
 
 
