@@ -155,7 +155,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 @admin.register(Delivery, site=site)
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = (
-        "event_id",
+        "envelope_id",
         "hook",
         "kind",
         "status",
@@ -164,7 +164,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "created_at",
     )
     list_filter = ("status", "kind")
-    search_fields = ("event_id", "hook__id", "hook__name")
+    search_fields = ("envelope_id", "hook__id", "hook__name")
     list_select_related = ("hook",)
     inlines = (DeliveryAttemptInline,)
 

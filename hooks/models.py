@@ -252,7 +252,9 @@ class Delivery(models.Model):
 
     hook = models.ForeignKey(EventHook, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.EVENTS)
-    event_id = models.UUIDField(default=uuid.uuid4, unique=True)  # the envelope's eventId
+    # The envelope's eventId (not an Event: OutboxEntry.event is that). The column keeps its
+    # old name.
+    envelope_id = models.UUIDField(default=uuid.uuid4, unique=True, db_column="event_id")
     body = models.TextField(blank=True)  # the exact bytes sent, UTF-8
     event_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -297,7 +299,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.event_id} -> {self.hook_id} ({self.status})"
+        return f"{self.kind} {self.envelope_id} -> {self.hook_id} ({self.status})"
 
 
 class Match(models.Model):

@@ -234,7 +234,8 @@ def test_the_system_log_searches_and_shows_targets_and_hooks(browser, live_serve
     link = created.locator(".sent-to a:text-is('Sales sync')")
     delivery = Match.objects.get(hook=hook).delivery
     assert (
-        link.get_attribute("href") == f"/eventhooks/{hook.id}/deliveries?show={delivery.event_id}"
+        link.get_attribute("href")
+        == f"/eventhooks/{hook.id}/deliveries?show={delivery.envelope_id}"
     )
     shot(page, "a11y-system-log-sent-to")
 

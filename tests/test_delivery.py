@@ -139,7 +139,7 @@ def test_an_exhausted_delivery_is_failed_and_logged(active_verified_hook, receiv
     assert delivery.attempt_count == 2
     failure = Event.objects.get(event_type="event_hook.delivery").data
     assert failure["outcome"]["result"] == "FAILURE"
-    assert str(delivery.event_id) in failure["outcome"]["reason"]
+    assert str(delivery.envelope_id) in failure["outcome"]["reason"]
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 422])
@@ -289,7 +289,7 @@ def test_unbatched_events_are_claimed_several_at_a_time_and_delivered_in_order(
     # Each stored attempt names the request's own signature, the secret stays masked.
     for delivery in deliveries:
         [attempt] = delivery.attempts.all()
-        assert attempt.request_headers["webhook-id"] == str(delivery.event_id)
+        assert attempt.request_headers["webhook-id"] == str(delivery.envelope_id)
         assert attempt.request_headers["Authorization"] == "[REDACTED]"
     assert not Match.objects.filter(delivery__isnull=True).exists()
 

@@ -99,7 +99,7 @@ def test_only_the_oldest_pending_delivery_is_probed(hook, receiver, clock, setti
     # Two more pending deliveries (redeliveries of the first, queued while it fails).
     first = Delivery.objects.get(kind="EVENTS")
     for _ in range(2):
-        api.post(f"/api/v1/eventHooks/{hook.id}/deliveries/{first.event_id}/redeliver")
+        api.post(f"/api/v1/eventHooks/{hook.id}/deliveries/{first.envelope_id}/redeliver")
     before = posts(receiver)
     clock.advance(70)  # every pending delivery is now due by its schedule
     delivery_sweep()

@@ -69,7 +69,7 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
             )
             delivery.body = payloads.encode_envelope(
                 hook_id=hook.id,
-                event_id=str(delivery.event_id),
+                envelope_id=str(delivery.envelope_id),
                 encoded_events=[text for _, text in chunk],
             )
             body = delivery.body.encode()
@@ -81,7 +81,7 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
                 request_headers=endpoint.stored_headers(headers),
             )
             claimed.append(Claimed(delivery, attempt, body, headers))
-        prepared_sql.insert_many([c.delivery for c in claimed], key="event_id")
+        prepared_sql.insert_many([c.delivery for c in claimed], key="envelope_id")
         owner = {
             match_id: c.delivery.pk
             for c, chunk in zip(claimed, envelopes, strict=True)
@@ -110,7 +110,9 @@ def _pack(
     limit = settings.HOOKS_MAX_BATCH_BYTES
     # Every envelope of this hook has the same size around its events (an eventId is a
     # UUID and eventTime one fixed format).
-    empty = payloads.encode_envelope(hook_id=hook.id, event_id=str(uuid.uuid4()), encoded_events=[])
+    empty = payloads.encode_envelope(
+        hook_id=hook.id, envelope_id=str(uuid.uuid4()), encoded_events=[]
+    )
     overhead = len(empty.encode())
     envelopes: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []

@@ -181,12 +181,12 @@ def _log_failed(delivery: Delivery, row: DeliveryAttempt, result) -> None:
     logger.info(
         "hook %s delivery %s attempt %d failed: %s",
         hook_id,
-        delivery.event_id,
+        delivery.envelope_id,
         row.number,
         result.error or f"HTTP {result.status_code}",
         extra={
             "hook_id": hook_id,
-            "delivery_id": str(delivery.event_id),
+            "delivery_id": str(delivery.envelope_id),
             "attempt": row.number,
         },  # hooks.ops.observability.LogContextFilter
     )

@@ -65,7 +65,7 @@ class SentTo:
 
     hook_id: str
     hook_name: str
-    delivery_event_id: str | None
+    delivery_envelope_id: str | None
     delivery_status: str | None
 
 
@@ -79,10 +79,12 @@ def hooks_by_event(events: list[Event]) -> dict[int, list[SentTo]]:
     rows = (
         Match.objects.filter(event_id__in=list(sent))
         .order_by("hook__name", "id")
-        .values_list("event_id", "hook_id", "hook__name", "delivery__event_id", "delivery__status")
+        .values_list(
+            "event_id", "hook_id", "hook__name", "delivery__envelope_id", "delivery__status"
+        )
     )
-    for event_id, hook_id, name, delivery_event_id, status in rows:
-        delivery = str(delivery_event_id) if delivery_event_id else None
+    for event_id, hook_id, name, delivery_envelope_id, status in rows:
+        delivery = str(delivery_envelope_id) if delivery_envelope_id else None
         sent[event_id].append(SentTo(hook_id, name, delivery, status))
     return sent
 
