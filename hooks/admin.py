@@ -24,7 +24,7 @@ from hooks.models import (
     Event,
     EventHook,
     EventType,
-    Match,
+    OutboxEntry,
     Source,
     UserIdentity,
 )
@@ -176,8 +176,8 @@ class DeliveryAttemptAdmin(ReadOnlyAdmin):
     list_select_related = ("delivery", "delivery__hook")
 
 
-@admin.register(Match, site=site)
-class MatchAdmin(ReadOnlyAdmin):
+@admin.register(OutboxEntry, site=site)
+class OutboxEntryAdmin(ReadOnlyAdmin):
     list_display = ("id", "hook", "event", "delivery", "created_at")
     list_select_related = ("hook", "event", "delivery", "delivery__hook")
     raw_id_fields = ("hook", "event", "delivery")

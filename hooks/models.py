@@ -302,21 +302,24 @@ class Delivery(models.Model):
         return f"{self.kind} {self.envelope_id} -> {self.hook_id} ({self.status})"
 
 
-class Match(models.Model):
-    """One event matched to one hook: an outbox row until a Delivery claims it."""
+class OutboxEntry(models.Model):
+    """The outbox: one event matched to one hook, waiting until a Delivery claims it (and
+    then kept, pointing at that delivery). Metrics still call these rows "matches"
+    (hooks_queue_unclaimed_matches): those names are public and stay."""
 
-    hook = models.ForeignKey(EventHook, on_delete=models.CASCADE, related_name="matches")
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="matches")
+    hook = models.ForeignKey(EventHook, on_delete=models.CASCADE, related_name="outbox_entries")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="outbox_entries")
     delivery = models.ForeignKey(
-        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="matches"
+        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_entries"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "hooks_match"  # the table of the model's old name, Match
         ordering = ["id"]
-        verbose_name_plural = "matches"
+        verbose_name_plural = "outbox entries"
         indexes = [
-            # Worker claim: "the oldest unclaimed matches of this hook".
+            # Worker claim: "the oldest unclaimed entries of this hook".
             models.Index(
                 fields=["hook", "id"], name="match_unclaimed_idx", condition=Q(delivery=None)
             ),

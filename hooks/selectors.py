@@ -20,7 +20,7 @@ from hooks.lib.keyset import (
     encode_cursor,
     keyset_page,
 )
-from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType, Match
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType, OutboxEntry
 
 DELIVERY_SCAN_LIMIT = 5_000  # deliveries a text search examines per page, at most
 MAX_SEARCH = 255
@@ -76,7 +76,7 @@ def _deliveries_by_id(hook: EventHook, q: str) -> set[int]:
             )
         )
     carried = set(
-        Match.objects.filter(hook=hook, event__uuid=q, delivery__isnull=False).values_list(
+        OutboxEntry.objects.filter(hook=hook, event__uuid=q, delivery__isnull=False).values_list(
             "delivery_id", flat=True
         )
     )

@@ -279,7 +279,7 @@ def test_search_by_event_id_is_an_index_lookup(admin_client, hook):
 
 
 def test_search_by_event_uuid_finds_the_delivery_and_its_redeliveries(admin_client, hook):
-    from hooks.models import Event, Match
+    from hooks.models import Event, OutboxEntry
 
     original = carrying(hook, event("4f8e-uuid-1"), status="FAILED", minutes_ago=5)
     copy = carrying(hook, event("4f8e-uuid-1"))
@@ -289,10 +289,10 @@ def test_search_by_event_uuid_finds_the_delivery_and_its_redeliveries(admin_clie
         uuid="4f8e-uuid-1", published=timezone.now(), event_type="user.lifecycle.create",
         data=event("4f8e-uuid-1"),
     )  # fmt: skip
-    Match.objects.create(hook=hook, event=stored, delivery=original)
+    OutboxEntry.objects.create(hook=hook, event=stored, delivery=original)
     assert listed(admin_client, hook, q="4f8e-uuid-1") == [copy.pk, original.pk]
     # Without its match row (purged), the scan of the bodies still finds it.
-    Match.objects.all().delete()
+    OutboxEntry.objects.all().delete()
     assert listed(admin_client, hook, q="4f8e-uuid-1") == [copy.pk, original.pk]
 
 

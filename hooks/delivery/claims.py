@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hooks.lib import sql as prepared_sql
-from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Match
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, OutboxEntry
 from hooks.outbound import payloads
 from hooks.outbound.endpoint import Endpoint
 
@@ -137,7 +137,7 @@ def release(claimed: list[Claimed]) -> None:
     if not ids:
         return
     with transaction.atomic():
-        Match.objects.filter(delivery_id__in=ids).update(delivery=None)
+        OutboxEntry.objects.filter(delivery_id__in=ids).update(delivery=None)
         DeliveryAttempt.objects.filter(delivery_id__in=ids).delete()
         Delivery.objects.filter(pk__in=ids).delete()
 
@@ -164,7 +164,7 @@ def _unclaimed(hook: EventHook, limit: int) -> list[tuple]:
             (m, published, e, data.from_db_value(raw, None, connection))  # type: ignore[arg-type]
             for m, published, e, raw in rows
         ]
-    unclaimed = Match.objects.filter(
+    unclaimed = OutboxEntry.objects.filter(
         hook=hook,
         delivery__isnull=True,
         hook__status=EventHook.Status.ACTIVE,
@@ -185,9 +185,9 @@ def _sqlite_unclaimed_sql() -> str:
     delivered events, inside the write lock. The partial index holds only unclaimed ones.
     """
     index = "match_unclaimed_idx"
-    assert any(i.name == index for i in Match._meta.indexes), index
+    assert any(i.name == index for i in OutboxEntry._meta.indexes), index
     q = connection.ops.quote_name
-    match, event, hook = (model._meta for model in (Match, Event, EventHook))
+    match, event, hook = (model._meta for model in (OutboxEntry, Event, EventHook))
 
     def col(meta, name: str) -> str:
         return q(meta.get_field(name).column)
@@ -206,7 +206,8 @@ def _sqlite_unclaimed_sql() -> str:
 def _claim_matches(owner: dict[int, int]) -> int:
     """Point each still unclaimed match (id -> delivery id) at its delivery; return how many."""
     q = connection.ops.quote_name
-    column = q(Match._meta.get_field("delivery").column)
+    column = q(OutboxEntry._meta.get_field("delivery").column)
+    pk = q(cast(str, OutboxEntry._meta.pk.column))
     by_delivery: dict[int, list[int]] = {}
     for match_id, delivery_id in owner.items():
         by_delivery.setdefault(delivery_id, []).append(match_id)
@@ -214,8 +215,8 @@ def _claim_matches(owner: dict[int, int]) -> int:
     with connection.cursor() as cursor:
         for delivery_id, ids in by_delivery.items():
             cursor.execute(
-                f"UPDATE {q(Match._meta.db_table)} SET {column} = %s"
-                f" WHERE {q(cast(str, Match._meta.pk.column))} IN ({', '.join(['%s'] * len(ids))})"
+                f"UPDATE {q(OutboxEntry._meta.db_table)} SET {column} = %s"
+                f" WHERE {pk} IN ({', '.join(['%s'] * len(ids))})"
                 f" AND {column} IS NULL",
                 [delivery_id, *ids],
             )

@@ -17,7 +17,7 @@ from hooks.delivery.dispatch import enqueue, enqueue_hook_deliveries
 from hooks.delivery.hook_health import record_failure
 from hooks.delivery.recovery import probe_failing_hooks
 from hooks.delivery.sender import first_attempt_at
-from hooks.models import Delivery, DeliveryAttempt, EventHook, Match
+from hooks.models import Delivery, DeliveryAttempt, EventHook, OutboxEntry
 from hooks.outbound.transport import DeliveryResult
 
 logger = logging.getLogger(__name__)
@@ -76,13 +76,13 @@ def delivery_sweep() -> SweepResult:
         enqueue("hooks.tasks.retry_delivery", pk, group="retry")
     probes = probe_failing_hooks(now)
     stale_hooks = list(
-        Match.objects.filter(
+        OutboxEntry.objects.filter(
             delivery__isnull=True,
             created_at__lt=now - STALE_MATCH_AGE,
             hook__status=EventHook.Status.ACTIVE,
             hook__verification_status=EventHook.Verification.VERIFIED,
         )
-        .order_by()  # without it, Match's default ordering defeats DISTINCT
+        .order_by()  # without it, OutboxEntry's default ordering defeats DISTINCT
         .values_list("hook_id", flat=True)
         .distinct()
     )

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from hooks.lib.sql import insert_many, insert_sql
 from hooks.lib.timestamps import format_timestamp, parse_timestamp
-from hooks.models import Event, EventHook, Match
+from hooks.models import Event, EventHook, OutboxEntry
 from hooks.systemlog.event_types import catalog_messages
 from hooks.systemlog.events import (
     SYSTEM_ACTOR,
@@ -272,8 +272,10 @@ def _write_matches(events: list[Event], planned: dict[str, list[str]], result) -
     if not planned:
         return
     # Plain (hook_id, event_id, created_at) rows: this runs under the write lock, where
-    # Match.objects.bulk_create's per-object preparation cost ~5x the INSERT itself.
-    created_at = Match._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    # OutboxEntry.objects.bulk_create's per-object preparation cost ~5x the INSERT itself.
+    created_at = OutboxEntry._meta.get_field("created_at").get_db_prep_save(
+        timezone.now(), connection
+    )
     matches = []
     for event in events:
         for hook_id in planned.get(event.uuid, ()):
@@ -281,9 +283,9 @@ def _write_matches(events: list[Event], planned: dict[str, list[str]], result) -
             result.matched_hooks.add(hook_id)
     if matches:
         with connection.cursor() as cursor:
-            cursor.executemany(insert_sql(Match, ("hook", "event", "created_at")), matches)
+            cursor.executemany(insert_sql(OutboxEntry, ("hook", "event", "created_at")), matches)
         result.match_count = len(matches)
-        outbox_written.send(sender=Match, hook_ids=sorted(result.matched_hooks))
+        outbox_written.send(sender=OutboxEntry, hook_ids=sorted(result.matched_hooks))
 
 
 def audit_event(
