@@ -100,8 +100,9 @@ def _liveness_dict(liveness: heartbeat.Liveness) -> dict:
     return data
 
 
-def health_report() -> tuple[bool, dict]:
-    """(healthy, body) for /healthz: database, broker, worker heartbeat and sweeper.
+def service_health_report() -> tuple[bool, dict]:
+    """(healthy, body) for /healthz: the service's own health (database, broker, worker
+    heartbeat and sweeper), not a hook's deliveries (hooks.delivery.hook_health).
 
     Unhealthy (503) when the database or the broker fails, or when no worker was seen for
     HOOKS_HEARTBEAT_DEAD (or ever, once the web process is past its startup grace). A stale
@@ -263,7 +264,7 @@ STATUS_SAMPLE = 50_000
 
 def status_snapshot(window: float = STATUS_WINDOW) -> tuple[bool, dict]:
     """(healthy, facts) for hooks_status: health checks plus hooks, queue and last-hour figures."""
-    healthy, report = health_report()
+    healthy, report = service_health_report()
     facts: dict = {"status": report["status"], "checks": report["checks"]}
     if report["checks"]["database"]["status"] != "ok":
         return healthy, facts
