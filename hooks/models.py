@@ -83,7 +83,9 @@ class EventHook(models.Model):
     created_by_external_id = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Bumped on every change, so caches of compiled filters know when to reload.
+    # Bumped by every change through hooks.eventhooks.services (replace, activate, deactivate).
+    # Publishing reads it: a hook whose version changed between matching (outside the
+    # transaction) and writing the outbox (inside) has the events matched again.
     version = models.PositiveIntegerField(default=1)
     # Delivery health, mirrored here so that list pages need no aggregate queries.
     last_delivery_at = models.DateTimeField(null=True, blank=True)
