@@ -37,24 +37,28 @@ class Claimed:
     headers: dict[str, str]  # with the secrets: sent, never stored
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A claim of the outbox: its deliveries in event order, and whether more may wait."""
+
+    deliveries: list[Claimed]
+    more_waiting: bool  # every envelope came out full, or some events read did not fit
+
+
 def lease() -> datetime:
     return timezone.now() + timedelta(seconds=settings.HOOKS_LEASE_SECONDS)
 
 
-def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claimed], bool]:
-    """Claim up to `deliveries` envelopes of the hook's oldest queued events.
-
-    Returns them in event order, and whether the outbox may hold more (every
-    envelope came out full, or some events read did not fit). Nothing is claimed once
-    the hook is no longer ACTIVE and VERIFIED.
-    """
+def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> Claim:
+    """Claim up to `deliveries` envelopes of the hook's oldest queued events. Nothing is
+    claimed once the hook is no longer ACTIVE and VERIFIED."""
     hook = endpoint.hook
     per_delivery = max(1, settings.HOOKS_MAX_BATCH)
     capacity = per_delivery * max(1, deliveries)
     with transaction.atomic():
         rows = _unclaimed(hook, capacity)
         if not rows:
-            return [], False
+            return Claim([], more_waiting=False)
         rows.sort(key=lambda row: (row[1], row[2]))  # envelopes list events by time
         envelopes = _pack(hook, rows, per_delivery=per_delivery, most=max(1, deliveries))
         now, leased = timezone.now(), lease()
@@ -91,11 +95,11 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
             # Only possible without row locks (another worker claimed some meanwhile):
             # leave them all to that worker, which keeps claiming until none are left.
             transaction.set_rollback(True)
-            return [], False
+            return Claim([], more_waiting=False)
         for c in claimed:
             c.attempt.delivery_id = c.delivery.pk
         prepared_sql.insert_many([c.attempt for c in claimed], key="delivery")
-    return claimed, len(rows) == capacity or len(owner) < len(rows)
+    return Claim(claimed, more_waiting=len(rows) == capacity or len(owner) < len(rows))
 
 
 def _pack(
