@@ -11,11 +11,9 @@ database's single write lock) then serves several requests instead of one.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -91,7 +89,7 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> Claim:
             for c, chunk in zip(claimed, envelopes, strict=True)
             for match_id, _ in chunk
         }
-        if _claim_matches(owner) != len(owner):
+        if _claim_entries(owner) != len(owner):
             # Only possible without row locks (another worker claimed some meanwhile):
             # leave them all to that worker, which keeps claiming until none are left.
             transaction.set_rollback(True)
@@ -147,20 +145,15 @@ def release(claimed: list[Claimed]) -> None:
 
 
 def _unclaimed(hook: EventHook, limit: int) -> list[tuple]:
-    """(match id, event published, event id, event data) of the hook's oldest unclaimed
-    matches, none once the hook is no longer ACTIVE and VERIFIED; locked where possible."""
+    """(entry id, event published, event id, event data) of the hook's oldest unclaimed
+    outbox entries, none once the hook is no longer ACTIVE and VERIFIED; locked where
+    possible."""
     if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _sqlite_unclaimed_sql(),
-                [
-                    hook.pk,
-                    EventHook.Status.ACTIVE,
-                    EventHook.Verification.VERIFIED,
-                    limit,
-                ],
-            )
-            rows = cursor.fetchall()
+        rows = prepared_sql.sqlite_oldest_unclaimed(
+            OutboxEntry, Event, EventHook, index="match_unclaimed_idx", hook_id=hook.pk,
+            status=EventHook.Status.ACTIVE, verification=EventHook.Verification.VERIFIED,
+            limit=limit,
+        )  # fmt: skip
         data = Event._meta.get_field("data")
         # `published` stays SQLite's text: it is only a sort key, and sorts as the time.
         # No expression (the stubs require one; JSONField only looks for a KeyTransform).
@@ -180,49 +173,13 @@ def _unclaimed(hook: EventHook, limit: int) -> list[tuple]:
     return list(unclaimed.values_list("id", "event__published", "event_id", "event__data")[:limit])
 
 
-@functools.cache
-def _sqlite_unclaimed_sql() -> str:
-    """The ORM's query of _unclaimed() plus INDEXED BY the partial index of unclaimed matches.
-
-    Without ANALYZE statistics SQLite's planner prefers the foreign key's plain hook_id
-    index and walks every match the hook ever had: a claim then costs ~10 ms per 60,000
-    delivered events, inside the write lock. The partial index holds only unclaimed ones.
-    """
-    index = "match_unclaimed_idx"
-    assert any(i.name == index for i in OutboxEntry._meta.indexes), index
-    q = connection.ops.quote_name
-    match, event, hook = (model._meta for model in (OutboxEntry, Event, EventHook))
-
-    def col(meta, name: str) -> str:
-        return q(meta.get_field(name).column)
-
-    return (
-        f"SELECT m.{col(match, 'id')}, e.{col(event, 'published')}, e.{col(event, 'id')},"
-        f" e.{col(event, 'data')} FROM {q(match.db_table)} m INDEXED BY {q(index)}"
-        f" JOIN {q(event.db_table)} e ON e.{col(event, 'id')} = m.{col(match, 'event')}"
-        f" JOIN {q(hook.db_table)} h ON h.{col(hook, 'id')} = m.{col(match, 'hook')}"
-        f" WHERE m.{col(match, 'hook')} = %s AND m.{col(match, 'delivery')} IS NULL"
-        f" AND h.{col(hook, 'status')} = %s AND h.{col(hook, 'verification_status')} = %s"
-        f" ORDER BY m.{col(match, 'id')} LIMIT %s"
-    )
-
-
-def _claim_matches(owner: dict[int, int]) -> int:
-    """Point each still unclaimed match (id -> delivery id) at its delivery; return how many."""
-    q = connection.ops.quote_name
-    column = q(OutboxEntry._meta.get_field("delivery").column)
-    pk = q(cast(str, OutboxEntry._meta.pk.column))
+def _claim_entries(owner: dict[int, int]) -> int:
+    """Point each still unclaimed outbox entry (id -> delivery id) at its delivery; return
+    how many."""
     by_delivery: dict[int, list[int]] = {}
-    for match_id, delivery_id in owner.items():
-        by_delivery.setdefault(delivery_id, []).append(match_id)
-    claimed = 0
-    with connection.cursor() as cursor:
-        for delivery_id, ids in by_delivery.items():
-            cursor.execute(
-                f"UPDATE {q(OutboxEntry._meta.db_table)} SET {column} = %s"
-                f" WHERE {pk} IN ({', '.join(['%s'] * len(ids))})"
-                f" AND {column} IS NULL",
-                [delivery_id, *ids],
-            )
-            claimed += cursor.rowcount
-    return claimed
+    for entry_id, delivery_id in owner.items():
+        by_delivery.setdefault(delivery_id, []).append(entry_id)
+    return sum(
+        prepared_sql.set_where_null(OutboxEntry, "delivery", delivery_id, ids)
+        for delivery_id, ids in by_delivery.items()
+    )
