@@ -61,7 +61,7 @@ def add_survivors(hook_id: str) -> dict[str, int]:
 
     from django.utils import timezone
 
-    from hooks.models import Delivery, Event, Match
+    from hooks.models import Delivery, Event, OutboxEntry
 
     old = timezone.now() - timedelta(days=60)
     for status in ("PENDING", "SENDING"):
@@ -74,7 +74,7 @@ def add_survivors(hook_id: str) -> dict[str, int]:
         for i in range(SURVIVORS)
     )
     Event.objects.filter(pk__in=[e.pk for e in events]).update(created_at=old)
-    Match.objects.bulk_create(Match(hook_id=hook_id, event=e) for e in events)
+    OutboxEntry.objects.bulk_create(OutboxEntry(hook_id=hook_id, event=e) for e in events)
     Delivery.objects.bulk_create(
         Delivery(hook_id=hook_id, status="SUCCEEDED", body="{}") for _ in range(SURVIVORS)
     )
@@ -112,7 +112,7 @@ def main() -> None:
         from django.conf import settings
         from django.db import connection
 
-        from hooks.models import Delivery, DeliveryAttempt, Event, Match
+        from hooks.models import Delivery, DeliveryAttempt, Event, OutboxEntry
         from hooks.ops.retention import Cutoffs, purge
 
         facts = machine_facts(connection.vendor, "none")
@@ -124,7 +124,9 @@ def main() -> None:
             f"in {time.perf_counter() - started:.1f} s"
         )
         kept = add_survivors(hooks[0])
-        before = {m.__name__: m.objects.count() for m in (Delivery, DeliveryAttempt, Match, Event)}
+        before = {
+            m.__name__: m.objects.count() for m in (Delivery, DeliveryAttempt, OutboxEntry, Event)
+        }
         writer = Writer()
         writer.start()
         time.sleep(0.5)
@@ -138,13 +140,15 @@ def main() -> None:
         writer.stopping.set()
         writer.join()
         during = writer.latencies[len(idle) :]
-        after = {m.__name__: m.objects.count() for m in (Delivery, DeliveryAttempt, Match, Event)}
+        after = {
+            m.__name__: m.objects.count() for m in (Delivery, DeliveryAttempt, OutboxEntry, Event)
+        }
 
         print(f"\n{'table':<16} {'before':>12} {'deleted':>12} {'after':>10}")
         names = {
             "Delivery": "deliveries",
             "DeliveryAttempt": "attempts",
-            "Match": "matches",
+            "OutboxEntry": "matches",
             "Event": "events",
         }
         for model, label in names.items():
@@ -179,7 +183,10 @@ def main() -> None:
         )
         expected = kept["unfinished"] + kept["recent"]
         assert after["Delivery"] == expected, f"{after['Delivery']} deliveries left, not {expected}"
-        assert after["Match"] == kept["waiting events"] and after["Event"] >= kept["waiting events"]
+        assert (
+            after["OutboxEntry"] == kept["waiting events"]
+            and after["Event"] >= kept["waiting events"]
+        )
         print(
             f"  survivors                  {expected} unfinished/recent deliveries and "
             f"{kept['waiting events']} waiting events kept, as they must be"

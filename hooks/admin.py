@@ -24,7 +24,7 @@ from hooks.models import (
     Event,
     EventHook,
     EventType,
-    Match,
+    OutboxEntry,
     Source,
     UserIdentity,
 )
@@ -155,7 +155,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 @admin.register(Delivery, site=site)
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = (
-        "event_id",
+        "envelope_id",
         "hook",
         "kind",
         "status",
@@ -164,7 +164,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "created_at",
     )
     list_filter = ("status", "kind")
-    search_fields = ("event_id", "hook__id", "hook__name")
+    search_fields = ("envelope_id", "hook__id", "hook__name")
     list_select_related = ("hook",)
     inlines = (DeliveryAttemptInline,)
 
@@ -176,8 +176,8 @@ class DeliveryAttemptAdmin(ReadOnlyAdmin):
     list_select_related = ("delivery", "delivery__hook")
 
 
-@admin.register(Match, site=site)
-class MatchAdmin(ReadOnlyAdmin):
+@admin.register(OutboxEntry, site=site)
+class OutboxEntryAdmin(ReadOnlyAdmin):
     list_display = ("id", "hook", "event", "delivery", "created_at")
     list_select_related = ("hook", "event", "delivery", "delivery__hook")
     raw_id_fields = ("hook", "event", "delivery")

@@ -83,7 +83,9 @@ class EventHook(models.Model):
     created_by_external_id = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Bumped on every change, so caches of compiled filters know when to reload.
+    # Bumped by every change through hooks.eventhooks.services (replace, activate, deactivate).
+    # Publishing reads it: a hook whose version changed between matching (outside the
+    # transaction) and writing the outbox (inside) has the events matched again.
     version = models.PositiveIntegerField(default=1)
     # Delivery health, mirrored here so that list pages need no aggregate queries.
     last_delivery_at = models.DateTimeField(null=True, blank=True)
@@ -252,7 +254,9 @@ class Delivery(models.Model):
 
     hook = models.ForeignKey(EventHook, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.EVENTS)
-    event_id = models.UUIDField(default=uuid.uuid4, unique=True)  # the envelope's eventId
+    # The envelope's eventId (not an Event: OutboxEntry.event is that). The column keeps its
+    # old name.
+    envelope_id = models.UUIDField(default=uuid.uuid4, unique=True, db_column="event_id")
     body = models.TextField(blank=True)  # the exact bytes sent, UTF-8
     event_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -297,24 +301,27 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.event_id} -> {self.hook_id} ({self.status})"
+        return f"{self.kind} {self.envelope_id} -> {self.hook_id} ({self.status})"
 
 
-class Match(models.Model):
-    """One event matched to one hook: an outbox row until a Delivery claims it."""
+class OutboxEntry(models.Model):
+    """The outbox: one event matched to one hook, waiting until a Delivery claims it (and
+    then kept, pointing at that delivery). Metrics still call these rows "matches"
+    (hooks_queue_unclaimed_matches): those names are public and stay."""
 
-    hook = models.ForeignKey(EventHook, on_delete=models.CASCADE, related_name="matches")
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="matches")
+    hook = models.ForeignKey(EventHook, on_delete=models.CASCADE, related_name="outbox_entries")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="outbox_entries")
     delivery = models.ForeignKey(
-        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="matches"
+        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_entries"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "hooks_match"  # the table of the model's old name, Match
         ordering = ["id"]
-        verbose_name_plural = "matches"
+        verbose_name_plural = "outbox entries"
         indexes = [
-            # Worker claim: "the oldest unclaimed matches of this hook".
+            # Worker claim: "the oldest unclaimed entries of this hook".
             models.Index(
                 fields=["hook", "id"], name="match_unclaimed_idx", condition=Q(delivery=None)
             ),

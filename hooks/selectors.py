@@ -20,7 +20,7 @@ from hooks.lib.keyset import (
     encode_cursor,
     keyset_page,
 )
-from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType, Match
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, EventType, OutboxEntry
 
 DELIVERY_SCAN_LIMIT = 5_000  # deliveries a text search examines per page, at most
 MAX_SEARCH = 255
@@ -41,7 +41,7 @@ def deliveries_page(
 ) -> Page:
     """One page of a hook's deliveries, newest first, by keyset (fast at millions of rows).
 
-    `q` finds deliveries by eventId or by an event's uuid through indexes (Delivery.event_id,
+    `q` finds deliveries by eventId or by an event's uuid through indexes (Delivery.envelope_id,
     Event.uuid, then its matches and their redeliveries); any other term (an event type, an
     actor) by a bounded scan: see _search_page.
     """
@@ -71,10 +71,12 @@ def _deliveries_by_id(hook: EventHook, q: str) -> set[int]:
     found: set[int] = set()
     with contextlib.suppress(ValueError):  # not a UUID: it cannot be an eventId
         found.update(
-            Delivery.objects.filter(hook=hook, event_id=uuid.UUID(q)).values_list("pk", flat=True)
+            Delivery.objects.filter(hook=hook, envelope_id=uuid.UUID(q)).values_list(
+                "pk", flat=True
+            )
         )
     carried = set(
-        Match.objects.filter(hook=hook, event__uuid=q, delivery__isnull=False).values_list(
+        OutboxEntry.objects.filter(hook=hook, event__uuid=q, delivery__isnull=False).values_list(
             "delivery_id", flat=True
         )
     )
@@ -151,8 +153,8 @@ def with_log_state(rows: QuerySet[Delivery]) -> QuerySet[Delivery]:
         last_attempt_error=Subquery(finished.values("error")[:1]),
         last_attempt_at=Subquery(finished.values("finished_at")[:1]),
         last_attempt_duration=Subquery(finished.values("duration_ms")[:1]),
-        redelivery_of_event_id=F("redelivery_of__event_id"),
-        redelivered_as_event_id=Subquery(replaced_by.values("event_id")[:1]),
+        redelivery_of_envelope_id=F("redelivery_of__envelope_id"),
+        redelivered_as_envelope_id=Subquery(replaced_by.values("envelope_id")[:1]),
     )
 
 

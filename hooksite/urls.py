@@ -11,7 +11,7 @@ from hooks.access.login_throttle import ConsoleLoginForm
 from hooks.api.docs_views import ApiDocsView, ApiSchemaView
 from hooks.api.errors import error_response
 from hooks.sources.endpoint import okta_ingest
-from hooks.views import health
+from hooks.views import monitoring
 
 
 def api_not_found(request, *args, **kwargs):
@@ -56,7 +56,7 @@ urlpatterns = [
     path("api/v1/schema", ApiSchemaView.as_view(), name="api-schema"),
     path("api/v1/docs", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("hooks.api.urls")),
-    path("metrics", health.metrics_view, name="metrics"),
+    path("metrics", monitoring.metrics_view, name="metrics"),
     # Okta event hooks deliver here (hooks/sources/endpoint.py): the source's own header
     # authenticates, not a session or an API token.
     path("ingest/okta/<str:source_id>", okta_ingest, name="ingest-okta"),

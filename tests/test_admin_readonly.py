@@ -19,7 +19,7 @@ from hooks.models import (
     Event,
     EventHook,
     EventType,
-    Match,
+    OutboxEntry,
     UserIdentity,
 )
 
@@ -40,12 +40,12 @@ def every_row(verified_hook, admin_user) -> list:
     delivery = Delivery.objects.create(hook=verified_hook, status="FAILED")
     DeliveryAttempt.objects.create(delivery=delivery, number=1, started_at=timezone.now())
     event = Event.objects.first()  # hook_create's audit entry
-    Match.objects.create(hook=verified_hook, event=event, delivery=delivery)
+    OutboxEntry.objects.create(hook=verified_hook, event=event, delivery=delivery)
     token, _ = token_create(user=admin_user, name="CI")
     UserIdentity.objects.get_or_create(user=admin_user)
     return [
         EventType.objects.first(), UserIdentity.objects.first(), verified_hook, event, delivery,
-        DeliveryAttempt.objects.first(), Match.objects.first(), token,
+        DeliveryAttempt.objects.first(), OutboxEntry.objects.first(), token,
     ]  # fmt: skip
 
 

@@ -44,15 +44,17 @@ def test_unknown_deliveries_are_404(api, hook):
 def test_one_delivery_is_redelivered_under_a_new_event_id(api, hook, receiver):
     event_publish(events=[{"eventType": "user.lifecycle.create"}])
     original = Delivery.objects.get(kind="EVENTS")
-    response = api.post(f"/api/v1/eventHooks/{hook['id']}/deliveries/{original.event_id}/redeliver")
+    response = api.post(
+        f"/api/v1/eventHooks/{hook['id']}/deliveries/{original.envelope_id}/redeliver"
+    )
     assert response.status_code == 200
     copy = response.json()
-    assert copy["redeliveryOf"] == str(original.event_id)
-    assert copy["id"] != str(original.event_id)
+    assert copy["redeliveryOf"] == str(original.envelope_id)
+    assert copy["id"] != str(original.envelope_id)
     first, second = receiver.requests
     assert first.json["data"] == second.json["data"]
     assert second.json["eventId"] == copy["id"]
-    assert Delivery.objects.get(event_id=copy["id"]).status == "SUCCEEDED"
+    assert Delivery.objects.get(envelope_id=copy["id"]).status == "SUCCEEDED"
 
 
 def test_redeliver_by_query_queues_every_failed_delivery(api, hook, receiver, settings):

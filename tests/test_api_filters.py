@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hooks.models import EventHook, Match
+from hooks.models import EventHook, OutboxEntry
 from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def test_matching_uses_the_filter_and_counts_errors_as_false(api, hook_body):
         {"eventType": "user.lifecycle.create", "uuid": "broken",
          "debugContext": {"debugData": {"count": "five"}}},
     ])  # fmt: skip
-    matched = set(Match.objects.values_list("event__uuid", flat=True))
+    matched = set(OutboxEntry.objects.values_list("event__uuid", flat=True))
     assert matched == {"sales", "big"}
     from hooks.models import Event
 

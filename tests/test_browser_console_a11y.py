@@ -20,7 +20,7 @@ from django.views.defaults import server_error
 from hooks.access.tokens import token_create
 from hooks.eventhooks.services import Actor, hook_create
 from hooks.eventhooks.validation import HookSpec
-from hooks.models import ApiToken, EventHook, Match
+from hooks.models import ApiToken, EventHook, OutboxEntry
 from hooks.systemlog.publishing import event_publish
 from tests.browser_support import VIEWPORT, chromium, log_in, shot
 
@@ -232,9 +232,10 @@ def test_the_system_log_searches_and_shows_targets_and_hooks(browser, live_serve
     assert created.locator("code.type").inner_text() == "user.lifecycle.create"
     created.locator("summary").click()
     link = created.locator(".sent-to a:text-is('Sales sync')")
-    delivery = Match.objects.get(hook=hook).delivery
+    delivery = OutboxEntry.objects.get(hook=hook).delivery
     assert (
-        link.get_attribute("href") == f"/eventhooks/{hook.id}/deliveries?show={delivery.event_id}"
+        link.get_attribute("href")
+        == f"/eventhooks/{hook.id}/deliveries?show={delivery.envelope_id}"
     )
     shot(page, "a11y-system-log-sent-to")
 
@@ -390,7 +391,7 @@ def test_the_system_log_reads_the_hooks_of_a_page_in_one_query(admin_client, adm
     def publish_matched(count: int) -> None:
         for _ in range(count):
             event = event_publish(events=[{"eventType": "user.lifecycle.create"}]).events[0]
-            Match.objects.create(hook=hook, event=event)
+            OutboxEntry.objects.create(hook=hook, event=event)
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:

@@ -44,7 +44,9 @@ def event(uuid, event_type="user.lifecycle.create", actor="ops@example.com"):
 def delivery(hook, status, *events, minutes_ago=0, duration=87.0):
     row = Delivery.objects.create(hook=hook, status=status, event_count=len(events),
                                   attempt_count=1, last_status_code=200)  # fmt: skip
-    row.body = encode(envelope(hook_id=hook.id, event_id=str(row.event_id), events=list(events)))
+    row.body = encode(
+        envelope(hook_id=hook.id, envelope_id=str(row.envelope_id), events=list(events))
+    )
     row.save(update_fields=["body"])
     moment = timezone.now() - timedelta(minutes=minutes_ago)
     Delivery.objects.filter(pk=row.pk).update(created_at=moment)
@@ -85,12 +87,12 @@ def test_deliveries_you_can_find(live_server, admin_user):
         page = clipboard_page(browser, base)
         log_in(page, base)
         page.goto(f"{base}/eventhooks/{hook.id}/deliveries")
-        row = page.locator(f"summary#delivery-{found.event_id}")
+        row = page.locator(f"summary#delivery-{found.envelope_id}")
         assert row.locator("code.event-type").inner_text() == "user.lifecycle.create"
         assert row.locator("strong.actor").inner_text() == "ops@example.com"
         assert row.locator("strong.target").inner_text() == "Tess Target (User)"
-        assert row.locator("code.event-id").inner_text() == str(found.event_id)
-        assert page.locator(f"summary#delivery-{failed.event_id} .duration").inner_text() == (
+        assert row.locator("code.event-id").inner_text() == str(found.envelope_id)
+        assert page.locator(f"summary#delivery-{failed.envelope_id} .duration").inner_text() == (
             "1503 ms"
         )
         assert page.is_hidden("#delivery-filters button[data-submit-fallback]")  # live filters
@@ -120,9 +122,9 @@ def test_deliveries_you_can_find(live_server, admin_user):
         )
         assert "bea@example.com" in page.inner_text("#delivery-list")
         shot(page, "31-deliveries-search-actor")
-        page.fill("#id_q", str(found.event_id))
+        page.fill("#id_q", str(found.envelope_id))
         page.press("#id_q", "Enter")
-        page.wait_for_selector(f"#delivery-list summary#delivery-{found.event_id}")
+        page.wait_for_selector(f"#delivery-list summary#delivery-{found.envelope_id}")
         assert page.locator("#delivery-list details.delivery").count() == 1
 
         # The payload is indented, and its copy button copies it.
@@ -134,9 +136,10 @@ def test_deliveries_you_can_find(live_server, admin_user):
         page.wait_for_selector(f"button[data-copy='payload-{found.pk}'].copied")
         assert clipboard(page) == pretty.strip()
         assert page.inner_text("#copy-status") == "Copied payload"
-        page.click(f"details.delivery[open] button[data-copy-text='{found.event_id}']")
+        page.click(f"details.delivery[open] button[data-copy-text='{found.envelope_id}']")
         page.wait_for_function(
-            f"() => navigator.clipboard.readText().then(t => t === '{found.event_id}')", polling=100
+            f"() => navigator.clipboard.readText().then(t => t === '{found.envelope_id}')",
+            polling=100,
         )
         shot(page, "32-deliveries-payload")
 
@@ -171,7 +174,7 @@ def test_redeliver_all_failed_leaves_out_recovered_failures(live_server, admin_u
         page.goto(f"{base}/eventhooks/{hook.id}/deliveries")
         assert not page.is_visible("text=Redeliver all failed")  # did not grow: nothing left
         for original in originals:
-            assert "redelivered → " in page.inner_text(f"summary#delivery-{original.event_id}")
+            assert "redelivered → " in page.inner_text(f"summary#delivery-{original.envelope_id}")
         shot(page, "33-deliveries-after-redeliver-all")
 
 

@@ -116,7 +116,7 @@ def test_qcluster_stops_within_10_s_on_a_group_sigterm_and_loses_nothing(
         delivered = with_db(
             lambda: set(
                 Delivery.objects.filter(kind="EVENTS", status="SUCCEEDED").values_list(
-                    "matches__event__uuid", flat=True
+                    "outbox_entries__event__uuid", flat=True
                 )
             )
         )

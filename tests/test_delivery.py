@@ -10,7 +10,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from hooks.delivery.recovery import retry_delivery
-from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Match
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, OutboxEntry
 from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,7 +101,7 @@ def test_events_of_unsubscribed_types_and_unverified_hooks_are_not_delivered(
     hook_body["name"] = "unverified"
     api.post("/api/v1/eventHooks", hook_body, format="json")
     assert receiver.requests == []
-    assert Match.objects.count() == 0
+    assert OutboxEntry.objects.count() == 0
 
 
 def test_the_immediate_retry_turns_a_single_503_into_success(active_verified_hook, receiver):
@@ -139,7 +139,7 @@ def test_an_exhausted_delivery_is_failed_and_logged(active_verified_hook, receiv
     assert delivery.attempt_count == 2
     failure = Event.objects.get(event_type="event_hook.delivery").data
     assert failure["outcome"]["result"] == "FAILURE"
-    assert str(delivery.event_id) in failure["outcome"]["reason"]
+    assert str(delivery.envelope_id) in failure["outcome"]["reason"]
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 422])
@@ -289,9 +289,9 @@ def test_unbatched_events_are_claimed_several_at_a_time_and_delivered_in_order(
     # Each stored attempt names the request's own signature, the secret stays masked.
     for delivery in deliveries:
         [attempt] = delivery.attempts.all()
-        assert attempt.request_headers["webhook-id"] == str(delivery.event_id)
+        assert attempt.request_headers["webhook-id"] == str(delivery.envelope_id)
         assert attempt.request_headers["Authorization"] == "[REDACTED]"
-    assert not Match.objects.filter(delivery__isnull=True).exists()
+    assert not OutboxEntry.objects.filter(delivery__isnull=True).exists()
 
 
 def test_a_failure_inside_a_claim_puts_the_unsent_rest_back_in_the_outbox(
@@ -314,7 +314,7 @@ def test_a_failure_inside_a_claim_puts_the_unsent_rest_back_in_the_outbox(
     # The last two were never sent: no delivery, no attempt, back in the outbox.
     assert events_only.count() == 3
     assert DeliveryAttempt.objects.filter(delivery__kind=Delivery.Kind.EVENTS).count() == 4
-    unclaimed = Match.objects.filter(delivery__isnull=True).order_by("id")
+    unclaimed = OutboxEntry.objects.filter(delivery__isnull=True).order_by("id")
     assert [m.event_id for m in unclaimed] == [e.pk for e in events[3:]]
     # The retry succeeds and flushes what waited.
     Delivery.objects.filter(pk=failed.pk).update(next_attempt_at=timezone.now())
@@ -365,7 +365,7 @@ def test_deactivating_a_hook_stops_a_claim_that_is_being_sent(
     assert sent.status == Delivery.Status.SUCCEEDED
     assert sent.attempts.get().outcome == "SUCCESS"
     # The four unsent wait in the outbox for the hook's reactivation.
-    unclaimed = Match.objects.filter(delivery__isnull=True).order_by("id")
+    unclaimed = OutboxEntry.objects.filter(delivery__isnull=True).order_by("id")
     assert [m.event_id for m in unclaimed] == [e.pk for e in events[1:]]
     assert DeliveryAttempt.objects.filter(delivery__kind=Delivery.Kind.EVENTS).count() == 1
 
@@ -400,7 +400,7 @@ def test_after_a_successful_immediate_retry_the_rest_of_the_claim_goes_out_at_on
     assert len(receiver.requests) == 6
     statuses = Delivery.objects.filter(kind=Delivery.Kind.EVENTS).values_list("status", flat=True)
     assert sorted(statuses) == ["SUCCEEDED"] * 5
-    assert not Match.objects.filter(delivery__isnull=True).exists()
+    assert not OutboxEntry.objects.filter(delivery__isnull=True).exists()
 
 
 def test_a_long_task_signs_with_a_secret_rotated_while_it_runs(

@@ -140,7 +140,7 @@ def test_the_api_refuses_to_redeliver_for_an_inactive_hook(
     failed = failed_delivery_of_inactive_hook
     base = f"/api/v1/eventHooks/{failed.hook_id}"
     for response in (
-        api.post(f"{base}/deliveries/{failed.event_id}/redeliver"),
+        api.post(f"{base}/deliveries/{failed.envelope_id}/redeliver"),
         api.post(f"{base}/redeliver", {"status": "FAILED"}, format="json"),
     ):
         assert response.status_code == 400, response.content

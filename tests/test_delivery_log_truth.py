@@ -51,8 +51,8 @@ def test_the_api_shows_a_waiting_deliverys_last_failure_and_next_attempt(
     delivery = _waiting_for_a_retry(receiver, settings)
     last = delivery.attempts.order_by("-number").first()
     url = f"/api/v1/eventHooks/{hook['id']}/deliveries"
-    [listed] = [d for d in api.get(url).json() if d["id"] == str(delivery.event_id)]
-    detail = api.get(f"{url}/{delivery.event_id}").json()
+    [listed] = [d for d in api.get(url).json() if d["id"] == str(delivery.envelope_id)]
+    detail = api.get(f"{url}/{delivery.envelope_id}").json()
     for shown in (listed, detail):
         assert shown["status"] == "PENDING"
         assert shown["lastStatusCode"] == 503
@@ -172,12 +172,12 @@ def test_a_recovered_original_is_not_offered_again_and_names_its_redelivery(
     assert "Redeliver all failed" not in page
     for original in failed:
         copy = Delivery.objects.get(redelivery_of=original)
-        shown = api.get(f"/api/v1/eventHooks/{hook['id']}/deliveries/{original.event_id}").json()
-        assert shown["redeliveredAs"] == str(copy.event_id)
-        assert "redelivered → <a" in page and str(copy.event_id) in page
+        shown = api.get(f"/api/v1/eventHooks/{hook['id']}/deliveries/{original.envelope_id}").json()
+        assert shown["redeliveredAs"] == str(copy.envelope_id)
+        assert "redelivered → <a" in page and str(copy.envelope_id) in page
     listed = {d["id"]: d for d in api.get(f"/api/v1/eventHooks/{hook['id']}/deliveries").json()}
-    assert {listed[str(o.event_id)]["redeliveredAs"] for o in failed} == {
-        str(c.event_id) for c in Delivery.objects.filter(redelivery_of__in=failed)
+    assert {listed[str(o.envelope_id)]["redeliveredAs"] for o in failed} == {
+        str(c.envelope_id) for c in Delivery.objects.filter(redelivery_of__in=failed)
     }
 
 

@@ -115,7 +115,7 @@ def test_the_spliced_envelope_is_exactly_the_encoded_envelope():
 
     events = [realistic_event(i) for i in range(3)] + [{"ü": "\u2028", "q": '"events":[]'}]
     encoded = [payloads.encode(event) for event in events]
-    fixed = dict(hook_id="whoX", event_id="e-1", now=None)
+    fixed = dict(hook_id="whoX", envelope_id="e-1", now=None)
     spliced = payloads.encode_envelope(encoded_events=encoded, **fixed)
     whole = json.loads(spliced)
     assert whole["data"]["events"] == events

@@ -6,7 +6,7 @@ import pytest
 
 from hooks.expressions import CompiledExpression, EvaluationError, ExpressionError
 from hooks.expressions import compile_expression as compile_
-from hooks.models import Event, EventHook, Match
+from hooks.models import Event, EventHook, OutboxEntry
 from hooks.systemlog.publishing import event_publish
 
 # Two levels of selection: N x N element visits on an event with N targets.
@@ -113,7 +113,7 @@ def test_a_costly_filter_on_a_large_event_is_no_match_and_a_logged_error(
     monkeypatch.setattr(CompiledExpression, "evaluate", counting_evaluate)
     result = event_publish(events=[{**event_with_targets(400), "uuid": "large"}])
     assert result.match_count == 0
-    assert not Match.objects.filter(hook=hook).exists()
+    assert not OutboxEntry.objects.filter(hook=hook).exists()
     assert visits and max(visits) <= 2 * 5000  # 160,000 visits without the budget
     [warning] = Event.objects.filter(event_type="event_hook.filter.error")
     assert warning.data["target"][0]["id"] == hook.id
@@ -136,7 +136,7 @@ def test_filters_are_evaluated_before_the_write_transaction(filtered_hook, monke
     result = event_publish(events=[{**event_with_targets(2), "uuid": f"e{i}"} for i in range(3)])
     assert in_atomic == [False, False, False]
     assert result.match_count == 3
-    assert Match.objects.filter(hook=hook).count() == 3
+    assert OutboxEntry.objects.filter(hook=hook).count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
@@ -158,7 +158,7 @@ def test_a_hook_changed_between_matching_and_writing_is_matched_again(filtered_h
     monkeypatch.setattr(publishing, "_deliverable_hooks", deactivate_after_first_read)
     result = event_publish(events=[{**event_with_targets(2), "uuid": "late"}])
     assert result.match_count == 0
-    assert not Match.objects.exists()
+    assert not OutboxEntry.objects.exists()
 
 
 @pytest.mark.django_db

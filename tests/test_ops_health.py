@@ -251,8 +251,10 @@ def test_failed_attempts_and_verifications_log_hook_delivery_and_attempt(
     verification = Delivery.objects.get(kind="VERIFICATION")
     lines = [r for r in caplog.records if r.name == "hooks.ops.observability"]
     assert [r.attempt for r in lines] == [1, 2, 2]
-    assert all(r.hook_id == hook_id and r.delivery_id == str(verification.event_id) for r in lines)
-    assert f"hook {hook_id} verification {verification.event_id} attempt 1 failed" in (
+    assert all(
+        r.hook_id == hook_id and r.delivery_id == str(verification.envelope_id) for r in lines
+    )
+    assert f"hook {hook_id} verification {verification.envelope_id} attempt 1 failed" in (
         lines[0].getMessage()
     )
     assert lines[-1].levelno == logging.WARNING and "FAILED after 2 attempt(s)" in (
@@ -269,8 +271,8 @@ def test_failed_attempts_and_verifications_log_hook_delivery_and_attempt(
     delivery = Delivery.objects.get(kind="EVENTS")
     failed = [r for r in caplog.records if r.name == "hooks.delivery"]
     assert [(r.hook_id, r.delivery_id, r.attempt) for r in failed] == [
-        (hook_id, str(delivery.event_id), 1),
-        (hook_id, str(delivery.event_id), 2),
+        (hook_id, str(delivery.envelope_id), 1),
+        (hook_id, str(delivery.envelope_id), 2),
     ]
 
 
@@ -297,10 +299,10 @@ def test_a_retry_that_exhausts_the_schedule_logs_one_warning(
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert warning.name == "hooks.ops.observability"
     assert warning.getMessage() == (
-        f"hook {hook_id} delivery {delivery.event_id} FAILED after 3 attempts: HTTP 500"
+        f"hook {hook_id} delivery {delivery.envelope_id} FAILED after 3 attempts: HTTP 500"
     )
     assert (warning.hook_id, warning.delivery_id, warning.attempt) == (
         hook_id,
-        str(delivery.event_id),
+        str(delivery.envelope_id),
         3,
     )

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, Match
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, OutboxEntry
 from hooks.ops import metrics
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,7 @@ def traffic():
     old = Delivery.objects.create(hook=good, status="SUCCEEDED")
     age(old, 3600)  # outside the 5-minute window
     for index in range(3):
-        match = Match.objects.create(hook=bad, event=make_event(f"m{index}"))
+        match = OutboxEntry.objects.create(hook=bad, event=make_event(f"m{index}"))
         age(match, 30 + index)
     Heartbeat.objects.create(name="worker@host-a", seen_at=timezone.now() - timedelta(seconds=8))
     return good, bad

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_q.models import Schedule, Task
 
 from hooks import tasks
-from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, Match
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, OutboxEntry
 from hooks.ops import retention
 from hooks.ops.retention import Cutoffs, purge
 
@@ -61,7 +61,7 @@ def make_delivery(
             delivery=delivery, number=number, started_at=moment, outcome="SUCCESS", duration_ms=5.0
         )
     for event in events:
-        Match.objects.create(hook=hook, event=event, delivery=delivery)
+        OutboxEntry.objects.create(hook=hook, event=event, delivery=delivery)
     return delivery
 
 
@@ -81,7 +81,7 @@ def test_old_finished_deliveries_go_with_their_attempts_and_matches(hook):
     assert not DeliveryAttempt.objects.filter(delivery_id__in=[done.pk, failed.pk]).exists()
     assert result.deleted["deliveries"] == 2 and result.deleted["attempts"] == 6
     # The claimed match went with its delivery: it did not become an unclaimed outbox row.
-    assert not Match.objects.exists()
+    assert not OutboxEntry.objects.exists()
     assert Event.objects.filter(pk=old_event.pk).exists()  # events have their own retention
     assert result.complete and result.batches >= 1 and result.longest_transaction > 0
 
@@ -89,14 +89,14 @@ def test_old_finished_deliveries_go_with_their_attempts_and_matches(hook):
 def test_work_in_flight_is_never_purged(hook):
     waiting_event = make_event(200 * DAY, "waiting")
     sending_event = make_event(200 * DAY, "sending")
-    Match.objects.create(hook=hook, event=waiting_event)  # unclaimed outbox row
+    OutboxEntry.objects.create(hook=hook, event=waiting_event)  # unclaimed outbox row
     pending = make_delivery(hook, 200 * DAY, "PENDING", next_attempt_at=timezone.now())
     sending = make_delivery(hook, 200 * DAY, "SENDING", events=[sending_event])
     gone = make_event(200 * DAY, "gone")
     purge(Cutoffs.from_ages(events=0, deliveries=0, attempts=0))
     assert set(Delivery.objects.values_list("pk", flat=True)) == {pending.pk, sending.pk}
     assert pending.attempts.count() == 1 and sending.attempts.count() == 1
-    assert Match.objects.filter(delivery__isnull=True, event=waiting_event).exists()
+    assert OutboxEntry.objects.filter(delivery__isnull=True, event=waiting_event).exists()
     assert set(Event.objects.values_list("uuid", flat=True)) == {"waiting", "sending"}
     assert not Event.objects.filter(pk=gone.pk).exists()
 

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from hooks.delivery.sweeper import delivery_sweep
-from hooks.models import Delivery, EventHook, Match
+from hooks.models import Delivery, EventHook, OutboxEntry
 from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,7 +85,7 @@ def test_a_failing_hook_is_probed_once_a_minute_and_resumes_in_order(
     delivered = [event["uuid"] for event in receiver.events()]
     assert delivered[-len(published) :] == published  # the whole backlog, in order
     assert len(delivered) == 5 + len(published)  # 5 failed tries of the first event
-    assert not Match.objects.filter(delivery__isnull=True).exists()
+    assert not OutboxEntry.objects.filter(delivery__isnull=True).exists()
     statuses = Delivery.objects.filter(kind="EVENTS").values_list("status", flat=True)
     assert set(statuses) == {"SUCCEEDED"}
     hook.refresh_from_db()
@@ -99,7 +99,7 @@ def test_only_the_oldest_pending_delivery_is_probed(hook, receiver, clock, setti
     # Two more pending deliveries (redeliveries of the first, queued while it fails).
     first = Delivery.objects.get(kind="EVENTS")
     for _ in range(2):
-        api.post(f"/api/v1/eventHooks/{hook.id}/deliveries/{first.event_id}/redeliver")
+        api.post(f"/api/v1/eventHooks/{hook.id}/deliveries/{first.envelope_id}/redeliver")
     before = posts(receiver)
     clock.advance(70)  # every pending delivery is now due by its schedule
     delivery_sweep()
@@ -182,4 +182,4 @@ def test_while_a_probe_is_in_flight_new_events_wait(hook, receiver, settings):
     before = posts(receiver)
     publish("b", 2)
     assert posts(receiver) == before
-    assert Match.objects.filter(delivery__isnull=True).count() == 2
+    assert OutboxEntry.objects.filter(delivery__isnull=True).count() == 2

@@ -29,7 +29,7 @@ from hooks.delivery.sweeper import delivery_sweep
 from hooks.eventhooks.services import SYSTEM, hook_create
 from hooks.eventhooks.validation import HookSpec
 from hooks.eventhooks.verification import hook_verify
-from hooks.models import Delivery, Match
+from hooks.models import Delivery, OutboxEntry
 from hooks.ops import heartbeat
 from hooks.outbound import errors as transport_errors
 from hooks.receiver.receiver import Receiver
@@ -175,7 +175,7 @@ def assert_all_delivered(receivers: dict, published: dict[str, tuple[str, float]
     assert not missing, f"{len(missing)} of {len(published)} events lost"
     for event_type, (receiver, hook) in receivers.items():
         assert_only_own_events(receiver, hook, event_type)
-    assert not Match.objects.filter(delivery__isnull=True).exists()
+    assert not OutboxEntry.objects.filter(delivery__isnull=True).exists()
     assert not Delivery.objects.filter(kind="EVENTS").exclude(status="SUCCEEDED").exists()
 
 

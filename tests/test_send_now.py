@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from hooks.models import Delivery, EventHook, Match
+from hooks.models import Delivery, EventHook, OutboxEntry
 from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,7 +29,7 @@ def failing_hook(api, hook_body, receiver, settings):
     events = [{"eventType": "user.lifecycle.create", "uuid": f"e-{i}"} for i in range(3)]
     event_publish(events=events)
     assert Delivery.objects.filter(status="PENDING").count() == 1
-    assert Match.objects.filter(delivery__isnull=True).count() == 2
+    assert OutboxEntry.objects.filter(delivery__isnull=True).count() == 2
     receiver.set_behaviour(status=200)
     receiver.clear()
     return EventHook.objects.get(pk=created["id"])

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from hooks.eventhooks.services import SYSTEM
-from hooks.models import Event, EventHook, Match, Source
+from hooks.models import Event, EventHook, OutboxEntry, Source
 from hooks.sources.services import source_create, source_deactivate
 from hooks.sources.validation import SourceSpec
 from tests.fake_okta import okta_event
@@ -108,7 +108,7 @@ def test_incoming_events_go_through_local_hooks_and_their_filters(source, create
     other = okta_event(2)
     other["actor"] = {"id": "00u2", "type": "User", "alternateId": "bob@example.com"}
     assert post(source, envelope(okta_event(1), other)).status_code == 204
-    matched = Match.objects.filter(hook_id=hook["id"]).values_list("event__uuid", flat=True)
+    matched = OutboxEntry.objects.filter(hook_id=hook["id"]).values_list("event__uuid", flat=True)
     assert list(matched) == [okta_event(1)["uuid"]]
 
 

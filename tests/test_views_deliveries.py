@@ -27,7 +27,7 @@ def make_delivery(hook: EventHook, status: str = "SUCCEEDED", *, minutes_ago: in
                   kind: str = "EVENTS", code: int | None = 200) -> Delivery:  # fmt: skip
     delivery = Delivery.objects.create(hook=hook, kind=kind, status=status, event_count=1,
                                        attempt_count=1, last_status_code=code)  # fmt: skip
-    delivery.body = encode(envelope(hook_id=hook.id, event_id=str(delivery.event_id),
+    delivery.body = encode(envelope(hook_id=hook.id, envelope_id=str(delivery.envelope_id),
                                     events=[{"uuid": f"e-{delivery.pk}"}]))  # fmt: skip
     moment = timezone.now() - timedelta(minutes=minutes_ago)
     delivery.created_at = moment
@@ -90,9 +90,9 @@ def test_filters_by_time_window(admin_client, hook):
     since = (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     url = reverse("hooks:hook-deliveries", args=[hook.id])
     content = admin_client.get(url, {"since": since}).content.decode()
-    assert str(new.event_id) in content and str(old.event_id) not in content
+    assert str(new.envelope_id) in content and str(old.envelope_id) not in content
     content = admin_client.get(url, {"until": since}).content.decode()
-    assert str(old.event_id) in content and str(new.event_id) not in content
+    assert str(old.envelope_id) in content and str(new.envelope_id) not in content
 
 
 def test_an_invalid_time_is_a_field_error(admin_client, hook):
@@ -107,7 +107,9 @@ def test_keyset_pages_link_to_older_deliveries_and_stop_polling(admin_client, ho
     cursor = first.context["page"].next_cursor
     assert cursor and "Older →" in first.content.decode()
     second = admin_client.get(url, {"after": cursor}).content.decode()
-    assert str(deliveries[-1].event_id) in second and str(deliveries[0].event_id) not in second
+    assert (
+        str(deliveries[-1].envelope_id) in second and str(deliveries[0].envelope_id) not in second
+    )
     assert 'hx-trigger="every 2s"' not in second
     assert "← Newest" in second
     bad = admin_client.get(url, {"after": "garbage"})
@@ -122,7 +124,7 @@ def test_redeliver_one_queues_a_copy_under_a_new_event_id(admin_client, hook, re
     response = admin_client.post(url, follow=True)
     assert "Redelivery queued as" in response.content.decode()
     copy = Delivery.objects.get(redelivery_of=original)
-    assert copy.event_id != original.event_id
+    assert copy.envelope_id != original.envelope_id
     assert copy.status == "SUCCEEDED"  # tasks run inline here
     [request] = receiver.requests
     assert request.json["data"]["events"] == [{"uuid": f"e-{original.pk}"}]
@@ -198,12 +200,14 @@ def test_an_original_links_to_the_redelivery_that_replaced_it(admin_client, hook
     Delivery.objects.filter(pk=copy.pk).update(redelivery_of=original)
     url = reverse("hooks:hook-deliveries", args=[hook.id])
     page = admin_client.get(url).content.decode()
-    assert f'redelivered → <a href="{url}?show={copy.event_id}">{copy.event_id}</a>' in page
-    assert f'href="{url}?show={original.event_id}"' in page  # "Redelivery of" on the copy
+    assert f'redelivered → <a href="{url}?show={copy.envelope_id}">{copy.envelope_id}</a>' in page
+    assert f'href="{url}?show={original.envelope_id}"' in page  # "Redelivery of" on the copy
     assert "Redeliver all failed" not in page
     # The link opens the page that starts with that delivery.
-    shown = admin_client.get(url, {"show": str(original.event_id)})
-    assert shown.status_code == 302 and shown["Location"].endswith(f"#delivery-{original.event_id}")
+    shown = admin_client.get(url, {"show": str(original.envelope_id)})
+    assert shown.status_code == 302 and shown["Location"].endswith(
+        f"#delivery-{original.envelope_id}"
+    )
     target = admin_client.get(shown["Location"].split("#")[0]).context["page"].items
     assert target[0].pk == original.pk
     assert admin_client.get(url, {"show": "nonsense"})["Location"] == url
@@ -235,7 +239,7 @@ def event(uuid: str, event_type: str = "user.lifecycle.create", actor: str = "op
 def carrying(hook: EventHook, *events: dict, status: str = "SUCCEEDED", minutes_ago: int = 0):
     delivery = make_delivery(hook, status, minutes_ago=minutes_ago)
     delivery.body = encode(
-        envelope(hook_id=hook.id, event_id=str(delivery.event_id), events=list(events))
+        envelope(hook_id=hook.id, envelope_id=str(delivery.envelope_id), events=list(events))
     )
     delivery.save(update_fields=["body"])
     return delivery
@@ -249,11 +253,13 @@ def listed(admin_client, hook, **params) -> list[int]:
 def test_a_row_shows_event_type_actor_target_event_id_and_duration(admin_client, hook):
     delivery = carrying(hook, event("u-1"), event("u-2", "user.session.start", "b@example.com"))
     page = admin_client.get(reverse("hooks:hook-deliveries", args=[hook.id])).content.decode()
-    summary = page.split(f'<summary id="delivery-{delivery.event_id}">')[1].split("</summary>")[0]
+    summary = page.split(f'<summary id="delivery-{delivery.envelope_id}">')[1].split("</summary>")[
+        0
+    ]
     assert '<code class="event-type">user.lifecycle.create, user.session.start</code>' in summary
     assert '<strong class="actor">ops@example.com</strong> +1' in summary
     assert '<strong class="target">Tess Target (User)</strong>' in summary
-    assert f'<code class="event-id">{delivery.event_id}</code>' in summary
+    assert f'<code class="event-id">{delivery.envelope_id}</code>' in summary
     assert '<span class="fact duration">42 ms</span>' in summary
 
 
@@ -263,17 +269,17 @@ def test_the_payload_is_pretty_printed_with_a_copy_button(admin_client, hook):
     payload = page.split(f'id="payload-{delivery.pk}">')[1].split("</pre>")[0]
     assert "\n  &quot;eventType&quot;: &quot;com.okta.event_hook&quot;,\n" in payload
     assert f'data-copy="payload-{delivery.pk}"' in page
-    assert f'data-copy-text="{delivery.event_id}"' in page  # the eventId's copy button
+    assert f'data-copy-text="{delivery.envelope_id}"' in page  # the eventId's copy button
 
 
 def test_search_by_event_id_is_an_index_lookup(admin_client, hook):
     wanted = carrying(hook, event("u-a"))
     carrying(hook, event("u-b"))
-    assert listed(admin_client, hook, q=str(wanted.event_id)) == [wanted.pk]
+    assert listed(admin_client, hook, q=str(wanted.envelope_id)) == [wanted.pk]
 
 
 def test_search_by_event_uuid_finds_the_delivery_and_its_redeliveries(admin_client, hook):
-    from hooks.models import Event, Match
+    from hooks.models import Event, OutboxEntry
 
     original = carrying(hook, event("4f8e-uuid-1"), status="FAILED", minutes_ago=5)
     copy = carrying(hook, event("4f8e-uuid-1"))
@@ -283,10 +289,10 @@ def test_search_by_event_uuid_finds_the_delivery_and_its_redeliveries(admin_clie
         uuid="4f8e-uuid-1", published=timezone.now(), event_type="user.lifecycle.create",
         data=event("4f8e-uuid-1"),
     )  # fmt: skip
-    Match.objects.create(hook=hook, event=stored, delivery=original)
+    OutboxEntry.objects.create(hook=hook, event=stored, delivery=original)
     assert listed(admin_client, hook, q="4f8e-uuid-1") == [copy.pk, original.pk]
     # Without its match row (purged), the scan of the bodies still finds it.
-    Match.objects.all().delete()
+    OutboxEntry.objects.all().delete()
     assert listed(admin_client, hook, q="4f8e-uuid-1") == [copy.pk, original.pk]
 
 

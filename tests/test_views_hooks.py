@@ -12,7 +12,7 @@ from django.utils import timezone
 from hooks.eventhooks.services import Actor, hook_create
 from hooks.eventhooks.validation import HookSpec
 from hooks.models import Delivery, DeliveryAttempt, Event, EventHook
-from hooks.views.charts import health_svg, hook_health
+from hooks.views.charts import deliveries_chart_svg, deliveries_per_hour
 
 pytestmark = pytest.mark.django_db
 
@@ -345,7 +345,7 @@ def test_the_health_picture_counts_deliveries_per_hour_by_outcome(hook):
         if duration is not None:
             DeliveryAttempt.objects.create(delivery=delivery, number=1, started_at=moment,
                                            duration_ms=duration)  # fmt: skip
-    buckets = hook_health(hook, now=now)
+    buckets = deliveries_per_hour(hook, now=now)
     assert len(buckets) == 24
     counted = sum(b.total for b in buckets)
     assert counted == 4
@@ -353,7 +353,7 @@ def test_the_health_picture_counts_deliveries_per_hour_by_outcome(hook):
                  sum(b.pending for b in buckets))  # fmt: skip
     assert by_status == (2, 1, 1)
     assert any(b.median_ms == 100.0 for b in buckets) or any(b.median_ms for b in buckets)
-    svg = str(health_svg(buckets, title="Health <of> hook"))
+    svg = str(deliveries_chart_svg(buckets, title="Health <of> hook"))
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert "Health &lt;of&gt; hook" in svg
     assert "succeeded" in svg and "median latency" in svg
@@ -361,7 +361,7 @@ def test_the_health_picture_counts_deliveries_per_hour_by_outcome(hook):
 
 
 def test_an_empty_health_picture_still_draws(hook):
-    svg = str(health_svg(hook_health(hook)))
+    svg = str(deliveries_chart_svg(deliveries_per_hour(hook)))
     assert "0 deliveries in the last 24 hours" in svg
 
 

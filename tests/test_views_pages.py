@@ -19,7 +19,7 @@ from hooks.models import (
     Event,
     EventHook,
     EventType,
-    Match,
+    OutboxEntry,
     UserIdentity,
 )
 from hooks.systemlog.publishing import event_publish
@@ -184,11 +184,11 @@ def test_every_model_has_an_admin_changelist_and_change_page(admin_client, hook_
     delivery = Delivery.objects.create(hook=hook, status="FAILED")
     DeliveryAttempt.objects.create(delivery=delivery, number=1, started_at=timezone.now())
     event = Event.objects.first()
-    Match.objects.create(hook=hook, event=event, delivery=delivery)
+    OutboxEntry.objects.create(hook=hook, event=event, delivery=delivery)
     token, raw_token = token_create(user=hook.created_by, name="admin test")
     objects = [
         EventType.objects.first(), UserIdentity.objects.first(), hook, event, delivery,
-        DeliveryAttempt.objects.first(), Match.objects.first(), token,
+        DeliveryAttempt.objects.first(), OutboxEntry.objects.first(), token,
     ]  # fmt: skip
     for obj in objects:
         meta = obj._meta
@@ -207,7 +207,7 @@ def test_every_model_has_an_admin_changelist_and_change_page(admin_client, hook_
 def test_the_delivery_pipeline_is_read_only_in_the_admin(admin_client, hook_and_secret):
     hook, _ = hook_and_secret
     delivery = Delivery.objects.create(hook=hook, status="FAILED")
-    for model in ("delivery", "deliveryattempt", "match", "event"):
+    for model in ("delivery", "deliveryattempt", "outboxentry", "event"):
         assert admin_client.get(reverse(f"admin:hooks_{model}_add")).status_code == 403
     change = admin_client.get(reverse("admin:hooks_delivery_change", args=[delivery.pk]))
     assert b'name="_save"' not in change.content

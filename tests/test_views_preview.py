@@ -157,7 +157,7 @@ def test_deliver_sends_the_edited_body_and_shows_success(admin_client, make_hook
     assert request.header("Authorization") == SECRET
     assert SECRET not in fragment
     delivery = Delivery.objects.get(kind="PREVIEW")
-    assert str(delivery.event_id) in fragment
+    assert str(delivery.envelope_id) in fragment
 
 
 @pytest.mark.django_db(transaction=True)

@@ -36,10 +36,10 @@ def _ts(moment):
 def delivery_representation(delivery: Delivery, base: str) -> dict:
     """One delivery; pass it through selectors.with_log_state first
     (hooks.delivery.delivery_log)."""
-    href = f"{base}/api/v1/eventHooks/{delivery.hook_id}/deliveries/{delivery.event_id}"
+    href = f"{base}/api/v1/eventHooks/{delivery.hook_id}/deliveries/{delivery.envelope_id}"
     state = log_state(delivery)
     return {
-        "id": str(delivery.event_id),
+        "id": str(delivery.envelope_id),
         "kind": delivery.kind,
         "status": delivery.status,
         "eventCount": delivery.event_count,
@@ -80,7 +80,7 @@ def _get_delivery(hook, delivery_id: str) -> Delivery:
         key = uuid.UUID(delivery_id)
     except ValueError:
         raise not_found(delivery_id, "Delivery") from None
-    found = with_log_state(Delivery.objects.filter(hook=hook, event_id=key)).first()
+    found = with_log_state(Delivery.objects.filter(hook=hook, envelope_id=key)).first()
     if found is None:
         raise not_found(delivery_id, "Delivery")
     return found

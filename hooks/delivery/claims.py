@@ -11,18 +11,16 @@ database's single write lock) then serves several requests instead of one.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from hooks.lib import sql as prepared_sql
-from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Match
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, OutboxEntry
 from hooks.outbound import payloads
 from hooks.outbound.endpoint import Endpoint
 
@@ -37,24 +35,28 @@ class Claimed:
     headers: dict[str, str]  # with the secrets: sent, never stored
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A claim of the outbox: its deliveries in event order, and whether more may wait."""
+
+    deliveries: list[Claimed]
+    more_waiting: bool  # every envelope came out full, or some events read did not fit
+
+
 def lease() -> datetime:
     return timezone.now() + timedelta(seconds=settings.HOOKS_LEASE_SECONDS)
 
 
-def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claimed], bool]:
-    """Claim up to `deliveries` envelopes of the hook's oldest queued events.
-
-    Returns them in event order, and whether the outbox may hold more (every
-    envelope came out full, or some events read did not fit). Nothing is claimed once
-    the hook is no longer ACTIVE and VERIFIED.
-    """
+def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> Claim:
+    """Claim up to `deliveries` envelopes of the hook's oldest queued events. Nothing is
+    claimed once the hook is no longer ACTIVE and VERIFIED."""
     hook = endpoint.hook
     per_delivery = max(1, settings.HOOKS_MAX_BATCH)
     capacity = per_delivery * max(1, deliveries)
     with transaction.atomic():
         rows = _unclaimed(hook, capacity)
         if not rows:
-            return [], False
+            return Claim([], more_waiting=False)
         rows.sort(key=lambda row: (row[1], row[2]))  # envelopes list events by time
         envelopes = _pack(hook, rows, per_delivery=per_delivery, most=max(1, deliveries))
         now, leased = timezone.now(), lease()
@@ -69,7 +71,7 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
             )
             delivery.body = payloads.encode_envelope(
                 hook_id=hook.id,
-                event_id=str(delivery.event_id),
+                envelope_id=str(delivery.envelope_id),
                 encoded_events=[text for _, text in chunk],
             )
             body = delivery.body.encode()
@@ -81,21 +83,21 @@ def claim_deliveries(endpoint: Endpoint, *, deliveries: int) -> tuple[list[Claim
                 request_headers=endpoint.stored_headers(headers),
             )
             claimed.append(Claimed(delivery, attempt, body, headers))
-        prepared_sql.insert_many([c.delivery for c in claimed], key="event_id")
+        prepared_sql.insert_many([c.delivery for c in claimed], key="envelope_id")
         owner = {
             match_id: c.delivery.pk
             for c, chunk in zip(claimed, envelopes, strict=True)
             for match_id, _ in chunk
         }
-        if _claim_matches(owner) != len(owner):
+        if _claim_entries(owner) != len(owner):
             # Only possible without row locks (another worker claimed some meanwhile):
             # leave them all to that worker, which keeps claiming until none are left.
             transaction.set_rollback(True)
-            return [], False
+            return Claim([], more_waiting=False)
         for c in claimed:
             c.attempt.delivery_id = c.delivery.pk
         prepared_sql.insert_many([c.attempt for c in claimed], key="delivery")
-    return claimed, len(rows) == capacity or len(owner) < len(rows)
+    return Claim(claimed, more_waiting=len(rows) == capacity or len(owner) < len(rows))
 
 
 def _pack(
@@ -110,7 +112,9 @@ def _pack(
     limit = settings.HOOKS_MAX_BATCH_BYTES
     # Every envelope of this hook has the same size around its events (an eventId is a
     # UUID and eventTime one fixed format).
-    empty = payloads.encode_envelope(hook_id=hook.id, event_id=str(uuid.uuid4()), encoded_events=[])
+    empty = payloads.encode_envelope(
+        hook_id=hook.id, envelope_id=str(uuid.uuid4()), encoded_events=[]
+    )
     overhead = len(empty.encode())
     envelopes: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
@@ -135,26 +139,21 @@ def release(claimed: list[Claimed]) -> None:
     if not ids:
         return
     with transaction.atomic():
-        Match.objects.filter(delivery_id__in=ids).update(delivery=None)
+        OutboxEntry.objects.filter(delivery_id__in=ids).update(delivery=None)
         DeliveryAttempt.objects.filter(delivery_id__in=ids).delete()
         Delivery.objects.filter(pk__in=ids).delete()
 
 
 def _unclaimed(hook: EventHook, limit: int) -> list[tuple]:
-    """(match id, event published, event id, event data) of the hook's oldest unclaimed
-    matches, none once the hook is no longer ACTIVE and VERIFIED; locked where possible."""
+    """(entry id, event published, event id, event data) of the hook's oldest unclaimed
+    outbox entries, none once the hook is no longer ACTIVE and VERIFIED; locked where
+    possible."""
     if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _sqlite_unclaimed_sql(),
-                [
-                    hook.pk,
-                    EventHook.Status.ACTIVE,
-                    EventHook.Verification.VERIFIED,
-                    limit,
-                ],
-            )
-            rows = cursor.fetchall()
+        rows = prepared_sql.sqlite_oldest_unclaimed(
+            OutboxEntry, Event, EventHook, index="match_unclaimed_idx", hook_id=hook.pk,
+            status=EventHook.Status.ACTIVE, verification=EventHook.Verification.VERIFIED,
+            limit=limit,
+        )  # fmt: skip
         data = Event._meta.get_field("data")
         # `published` stays SQLite's text: it is only a sort key, and sorts as the time.
         # No expression (the stubs require one; JSONField only looks for a KeyTransform).
@@ -162,7 +161,7 @@ def _unclaimed(hook: EventHook, limit: int) -> list[tuple]:
             (m, published, e, data.from_db_value(raw, None, connection))  # type: ignore[arg-type]
             for m, published, e, raw in rows
         ]
-    unclaimed = Match.objects.filter(
+    unclaimed = OutboxEntry.objects.filter(
         hook=hook,
         delivery__isnull=True,
         hook__status=EventHook.Status.ACTIVE,
@@ -174,48 +173,13 @@ def _unclaimed(hook: EventHook, limit: int) -> list[tuple]:
     return list(unclaimed.values_list("id", "event__published", "event_id", "event__data")[:limit])
 
 
-@functools.cache
-def _sqlite_unclaimed_sql() -> str:
-    """The ORM's query of _unclaimed() plus INDEXED BY the partial index of unclaimed matches.
-
-    Without ANALYZE statistics SQLite's planner prefers the foreign key's plain hook_id
-    index and walks every match the hook ever had: a claim then costs ~10 ms per 60,000
-    delivered events, inside the write lock. The partial index holds only unclaimed ones.
-    """
-    index = "match_unclaimed_idx"
-    assert any(i.name == index for i in Match._meta.indexes), index
-    q = connection.ops.quote_name
-    match, event, hook = (model._meta for model in (Match, Event, EventHook))
-
-    def col(meta, name: str) -> str:
-        return q(meta.get_field(name).column)
-
-    return (
-        f"SELECT m.{col(match, 'id')}, e.{col(event, 'published')}, e.{col(event, 'id')},"
-        f" e.{col(event, 'data')} FROM {q(match.db_table)} m INDEXED BY {q(index)}"
-        f" JOIN {q(event.db_table)} e ON e.{col(event, 'id')} = m.{col(match, 'event')}"
-        f" JOIN {q(hook.db_table)} h ON h.{col(hook, 'id')} = m.{col(match, 'hook')}"
-        f" WHERE m.{col(match, 'hook')} = %s AND m.{col(match, 'delivery')} IS NULL"
-        f" AND h.{col(hook, 'status')} = %s AND h.{col(hook, 'verification_status')} = %s"
-        f" ORDER BY m.{col(match, 'id')} LIMIT %s"
-    )
-
-
-def _claim_matches(owner: dict[int, int]) -> int:
-    """Point each still unclaimed match (id -> delivery id) at its delivery; return how many."""
-    q = connection.ops.quote_name
-    column = q(Match._meta.get_field("delivery").column)
+def _claim_entries(owner: dict[int, int]) -> int:
+    """Point each still unclaimed outbox entry (id -> delivery id) at its delivery; return
+    how many."""
     by_delivery: dict[int, list[int]] = {}
-    for match_id, delivery_id in owner.items():
-        by_delivery.setdefault(delivery_id, []).append(match_id)
-    claimed = 0
-    with connection.cursor() as cursor:
-        for delivery_id, ids in by_delivery.items():
-            cursor.execute(
-                f"UPDATE {q(Match._meta.db_table)} SET {column} = %s"
-                f" WHERE {q(cast(str, Match._meta.pk.column))} IN ({', '.join(['%s'] * len(ids))})"
-                f" AND {column} IS NULL",
-                [delivery_id, *ids],
-            )
-            claimed += cursor.rowcount
-    return claimed
+    for entry_id, delivery_id in owner.items():
+        by_delivery.setdefault(delivery_id, []).append(entry_id)
+    return sum(
+        prepared_sql.set_where_null(OutboxEntry, "delivery", delivery_id, ids)
+        for delivery_id, ids in by_delivery.items()
+    )

@@ -46,8 +46,8 @@ def log_state(delivery: Delivery) -> LogState:
         next_attempt_at=delivery.next_attempt_at
         if delivery.status == Delivery.Status.PENDING
         else None,
-        redelivery_of=_event_id(delivery, "redelivery_of_event_id", "redelivery_of"),
-        redelivered_as=_event_id(delivery, "redelivered_as_event_id", None),
+        redelivery_of=_envelope_id(delivery, "redelivery_of_envelope_id", "redelivery_of"),
+        redelivered_as=_envelope_id(delivery, "redelivered_as_envelope_id", None),
         duration_ms=getattr(delivery, "last_attempt_duration", None),
     )
 
@@ -173,12 +173,12 @@ def _duration(seconds: float) -> str:
     return f"{round(seconds / 86400)} d"
 
 
-def _event_id(delivery: Delivery, annotated: str, relation: str | None) -> str | None:
+def _envelope_id(delivery: Delivery, annotated: str, relation: str | None) -> str | None:
     if hasattr(delivery, annotated):
         value = getattr(delivery, annotated)
         return str(value) if value is not None else None
     if relation and getattr(delivery, f"{relation}_id", None) is not None:
-        return str(getattr(delivery, relation).event_id)
+        return str(getattr(delivery, relation).envelope_id)
     return None
 
 

@@ -72,11 +72,11 @@ def record_failure(
             actor=dict(SYSTEM_ACTOR),
             hook=hook,
             outcome="FAILURE",
-            reason=f"Delivery {delivery.event_id} failed after {delivery.attempt_count} "
+            reason=f"Delivery {delivery.envelope_id} failed after {delivery.attempt_count} "
             f"attempt(s): {last_error}"[:500],
             severity="WARN",
             debug_data={
-                "eventId": str(delivery.event_id),
+                "eventId": str(delivery.envelope_id),
                 "statusCode": result.status_code,
                 "attempts": delivery.attempt_count,
             },

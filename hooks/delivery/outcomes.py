@@ -12,12 +12,15 @@ sweeper takes over when its lease runs out (hooks.delivery.sweeper).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
 from hooks.delivery import retry_policy
+from hooks.delivery.claims import Claimed
 from hooks.lib import sql as prepared_sql
 from hooks.models import Delivery, DeliveryAttempt
 from hooks.outbound import transport
@@ -27,48 +30,117 @@ logger = logging.getLogger("hooks.delivery")  # the name operators already filte
 UNRECORDED = "The response could not be recorded ({}); only its status was kept."
 
 
-def next_status(delivery: Delivery, decision: retry_policy.Decision) -> str:
-    """The delivery's status after an attempt decided `decision` (SENDING: Okta's
-    immediate retry follows)."""
+@dataclass(frozen=True)
+class NextStep:
+    """Where a delivery goes after an attempt: the retry policy read for that delivery.
+
+    `status` is SUCCEEDED, FAILED, PENDING (tried again `delay` seconds after it is
+    written), or SENDING: Okta's immediate retry, made at once by the worker that tried.
+    """
+
+    status: str
+    delay: float | None = None
+    gone: bool = False  # 410: the endpoint asked never to be called again
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == Delivery.Status.SUCCEEDED
+
+    @property
+    def exhausted(self) -> bool:
+        """Failed for good: no try follows."""
+        return self.status == Delivery.Status.FAILED
+
+    @property
+    def retry_at_once(self) -> bool:
+        return self.status == Delivery.Status.SENDING
+
+    def due(self, now: datetime) -> datetime:
+        """When a PENDING delivery's next try is due, the step written at `now`."""
+        return now + timedelta(seconds=self.delay or 0)
+
+
+SUCCEEDED = NextStep(Delivery.Status.SUCCEEDED)
+
+
+def next_step(
+    delivery_id: int,
+    *,
+    kind: str,
+    attempts_made: int,
+    result: transport.DeliveryResult,
+    now: datetime,
+    latest: DeliveryAttempt | None = None,
+    worker_retries_at_once: bool = True,
+) -> NextStep:
+    """The one place a delivery's next step is decided, after its `attempts_made`-th
+    attempt produced `result` (`latest`: that attempt's row, when at hand).
+
+    Only EVENTS deliveries are tried again (a verification or preview has a caller
+    waiting for its one answer). Okta's immediate retry is made by the worker that just
+    tried; where none is (the sweeper taking back an expired lease,
+    `worker_retries_at_once=False`) it is a PENDING delivery due at once instead.
+    """
+    decision = retry_policy.decide(
+        result, attempts_made=attempts_made, now=now,
+        first_attempt_at=None if result.ok else first_attempt_at(delivery_id, latest),
+    )  # fmt: skip
     if decision.succeeded:
-        return Delivery.Status.SUCCEEDED
-    if delivery.kind != Delivery.Kind.EVENTS or decision.final:
-        return Delivery.Status.FAILED
-    return Delivery.Status.SENDING if decision.delay == 0 else Delivery.Status.PENDING
+        return SUCCEEDED
+    if kind != Delivery.Kind.EVENTS or decision.final:
+        return NextStep(Delivery.Status.FAILED, gone=decision.gone)
+    if decision.delay == 0 and worker_retries_at_once:
+        return NextStep(Delivery.Status.SENDING, delay=0)
+    return NextStep(Delivery.Status.PENDING, delay=decision.delay)
+
+
+def first_attempt_at(delivery_id: int, latest: DeliveryAttempt | None = None):
+    """When the delivery's first attempt started (the retry schedule counts from it)."""
+    if latest is not None and latest.number == 1:
+        return latest.started_at
+    return (
+        DeliveryAttempt.objects.filter(delivery_id=delivery_id)
+        .order_by("number")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+
+
+class Sent(NamedTuple):
+    """A claimed delivery sent, with what its endpoint answered (not yet recorded)."""
+
+    claimed: Claimed
+    result: transport.DeliveryResult
 
 
 def record_attempt(
     delivery: Delivery,
     row: DeliveryAttempt,
     result: transport.DeliveryResult,
-    decision: retry_policy.Decision,
+    step: NextStep,
 ) -> None:
-    """Complete attempt `row` with `result` and move the delivery on, in one transaction;
-    on any failure, record the minimal outcome instead."""
-    status = next_status(delivery, decision)
+    """Complete attempt `row` with `result` and move the delivery on to `step`, in one
+    transaction; on any failure, record the minimal outcome instead."""
     try:
         with transaction.atomic():
             prepared_sql.execute(_completed(row, result))
-            _move_on(delivery, status, result, decision)
+            _move_on(delivery, step, result)
     except Exception as error:  # whatever it is, the delivery must not wedge
-        _record_minimal([(delivery, row, result)], status, decision, error)
+        _record_minimal([(delivery, row, result)], step, error)
     if not result.ok:
         _log_failed(delivery, row, result)
 
 
-def record_successes(done: list) -> None:
-    """Complete the first attempts and the deliveries of a claim's successes, together
-    (`done`: (hooks.delivery.claims.Claimed, result) pairs); on any failure, record the minimal
-    outcome of each instead."""
-    if not done:
+def record_successes(sent: list[Sent]) -> None:
+    """Complete the first attempts and the deliveries of a claim's successes, together;
+    on any failure, record the minimal outcome of each instead."""
+    if not sent:
         return
     try:
-        _record_successes(done)
+        _record_successes(sent)
     except Exception as error:  # whatever it is, the deliveries must not wedge
-        items = [(item.delivery, item.attempt, result) for item, result in done]
-        _record_minimal(
-            items, Delivery.Status.SUCCEEDED, retry_policy.Decision(succeeded=True), error
-        )
+        items = [(s.claimed.delivery, s.claimed.attempt, s.result) for s in sent]
+        _record_minimal(items, SUCCEEDED, error)
 
 
 def completed_values(result: transport.DeliveryResult) -> dict:
@@ -101,34 +173,33 @@ def _completed(row: DeliveryAttempt, result: transport.DeliveryResult) -> tuple[
     return prepared_sql.update(DeliveryAttempt, row.pk, **completed_values(result))
 
 
-def _move_on(delivery: Delivery, status: str, result, decision: retry_policy.Decision) -> None:
-    if status in (Delivery.Status.SUCCEEDED, Delivery.Status.FAILED):
+def _move_on(delivery: Delivery, step: NextStep, result) -> None:
+    if step.status in (Delivery.Status.SUCCEEDED, Delivery.Status.FAILED):
         prepared_sql.execute(
-            prepared_sql.update(Delivery, delivery.pk, **finished_values(status, result))
+            prepared_sql.update(Delivery, delivery.pk, **finished_values(step.status, result))
         )
-    elif status == Delivery.Status.PENDING:
-        assert decision.delay is not None  # a retry decision always carries its delay
+    elif step.status == Delivery.Status.PENDING:
         Delivery.objects.filter(pk=delivery.pk).update(
             status=Delivery.Status.PENDING,
             lease_expires_at=None,
-            next_attempt_at=timezone.now() + timedelta(seconds=decision.delay),
+            next_attempt_at=step.due(timezone.now()),
         )
 
 
-def _record_successes(done: list) -> None:
+def _record_successes(sent: list[Sent]) -> None:
     db = prepared_sql.backend()
     statements = []
     for model, values_of in (
-        (DeliveryAttempt, lambda item, result: (item.attempt.pk, completed_values(result))),
+        (DeliveryAttempt, lambda s: (s.claimed.attempt.pk, completed_values(s.result))),
         (
             Delivery,
-            lambda item, result: (
-                item.delivery.pk,
-                finished_values(Delivery.Status.SUCCEEDED, result),
+            lambda s: (
+                s.claimed.delivery.pk,
+                finished_values(Delivery.Status.SUCCEEDED, s.result),
             ),
         ),
     ):
-        rows = [values_of(item, result) for item, result in done]
+        rows = [values_of(one) for one in sent]
         sql = prepared_sql.update_sql(model, tuple(rows[0][1]))
         statements.append(
             (sql, [prepared_sql.update_params(model, pk, values, db) for pk, values in rows])
@@ -138,7 +209,7 @@ def _record_successes(done: list) -> None:
             prepared_sql.execute_many(sql, params)
 
 
-def _record_minimal(items: list, status: str, decision, error: Exception) -> None:
+def _record_minimal(items: list, step: NextStep, error: Exception) -> None:
     """The fallback: each attempt's outcome, status and duration, none of the receiver's
     text, and the delivery moved on as decided. Plain ORM updates, none of the code that
     just failed. If even this fails the delivery stays SENDING until its lease runs out."""
@@ -163,15 +234,16 @@ def _record_minimal(items: list, status: str, decision, error: Exception) -> Non
                 error=note,
             )
             changes = {"last_status_code": result.status_code, "last_error": note}
-            if status in (Delivery.Status.SUCCEEDED, Delivery.Status.FAILED):
+            if step.status in (Delivery.Status.SUCCEEDED, Delivery.Status.FAILED):
                 changes.update(
-                    status=status, lease_expires_at=None, next_attempt_at=None, completed_at=now
-                )
-            elif status == Delivery.Status.PENDING:
-                changes.update(
-                    status=status,
+                    status=step.status,
                     lease_expires_at=None,
-                    next_attempt_at=now + timedelta(seconds=decision.delay),
+                    next_attempt_at=None,
+                    completed_at=now,
+                )
+            elif step.status == Delivery.Status.PENDING:
+                changes.update(
+                    status=step.status, lease_expires_at=None, next_attempt_at=step.due(now)
                 )
             Delivery.objects.filter(pk=delivery.pk).update(**changes)
 
@@ -181,12 +253,12 @@ def _log_failed(delivery: Delivery, row: DeliveryAttempt, result) -> None:
     logger.info(
         "hook %s delivery %s attempt %d failed: %s",
         hook_id,
-        delivery.event_id,
+        delivery.envelope_id,
         row.number,
         result.error or f"HTTP {result.status_code}",
         extra={
             "hook_id": hook_id,
-            "delivery_id": str(delivery.event_id),
+            "delivery_id": str(delivery.envelope_id),
             "attempt": row.number,
         },  # hooks.ops.observability.LogContextFilter
     )

@@ -79,7 +79,9 @@ def _queue_copy(delivery: Delivery) -> Delivery:
             event_count=len(events),
         )
         copy.body = payloads.encode(
-            payloads.envelope(hook_id=delivery.hook_id, event_id=str(copy.event_id), events=events)
+            payloads.envelope(
+                hook_id=delivery.hook_id, envelope_id=str(copy.envelope_id), events=events
+            )
         )
         copy.save(update_fields=["body"])
     transaction.on_commit(lambda: enqueue("hooks.tasks.retry_delivery", copy.pk, group="retry"))

@@ -9,12 +9,13 @@ duplicate tasks are harmless.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from hooks.delivery import claims, outcomes, retry_policy, stored_response
+from hooks.delivery import claims, outcomes, stored_response
 from hooks.delivery.dispatch import enqueue_hook_deliveries
 from hooks.delivery.hook_health import record_failure, record_success
 from hooks.lib import sql as prepared_sql
@@ -80,33 +81,42 @@ def deliver_hook(hook_id: str) -> int:
     sent = 0
     while current.still_deliverable():
         # The claim itself also takes nothing once the hook is deactivated or unverified.
-        group, more = claims.claim_deliveries(
+        claim = claims.claim_deliveries(
             current.endpoint, deliveries=settings.HOOKS_CLAIM_DELIVERIES
         )
-        if not group:
+        if not claim.deliveries:
             return sent
-        delivered, healthy, released = _send_claimed(group, current)
-        sent += delivered
-        if not healthy or not (more or released):
+        turn = _send_claimed(claim.deliveries, current)
+        sent += turn.sent
+        if not turn.go_on or not (claim.more_waiting or turn.gave_back):
             # Matches committed after this claim have their own task (publishing
             # enqueues one after every commit).
             return sent
     return sent
 
 
-def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> tuple[int, bool, bool]:
-    """Send a claim's deliveries in order; return how many were sent, whether the hook is
-    still healthy and whether unsent ones went back to the outbox. Successes are recorded
-    together, in one transaction after the last.
+@dataclass(frozen=True)
+class ClaimSent:
+    """What sending one claim came to."""
+
+    sent: int  # deliveries sent, a failed one included
+    go_on: bool  # every one succeeded and the task may claim again
+    gave_back: bool  # unsent deliveries went back to the outbox
+
+
+def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> ClaimSent:
+    """Send a claim's deliveries in order. Successes are recorded together, in one
+    transaction after the last.
 
     A failure ends the claim: what was sent is recorded, the rest is released back to
     the outbox, and the failed delivery takes the usual path (Okta's immediate retry,
-    then the schedule). A claim also ends early once its hook is no longer ACTIVE and
-    VERIFIED, and when still sending after half its lease (a slow endpoint: the rest
-    gets another turn, after other hooks' tasks).
+    then the schedule); if the immediate retry succeeds the task goes on. A claim also
+    ends early once its hook is no longer ACTIVE and VERIFIED, and when still sending
+    after half its lease (a slow endpoint: the rest gets another turn, after other
+    hooks' tasks).
     """
     deadline = time.monotonic() + settings.HOOKS_LEASE_SECONDS / 2
-    done: list[tuple[claims.Claimed, transport.DeliveryResult]] = []
+    done: list[outcomes.Sent] = []
     for index, item in enumerate(group):
         if index and not current.still_deliverable():
             return _end_early(done, group[index:], current.hook, another_turn=False)
@@ -122,16 +132,16 @@ def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> tuple[i
             succeeded = send_delivery(
                 item.delivery, hook=endpoint.hook, endpoint=endpoint, sent=(item.attempt, result)
             )
-            return index + 1, succeeded, bool(unsent)
-        done.append((item, result))
+            return ClaimSent(sent=index + 1, go_on=succeeded, gave_back=bool(unsent))
+        done.append(outcomes.Sent(item, result))
     outcomes.record_successes(done)
     record_success(current.hook)
-    return len(group), True, False
+    return ClaimSent(sent=len(group), go_on=True, gave_back=False)
 
 
 def _end_early(
-    done: list, unsent: list[claims.Claimed], hook: EventHook, *, another_turn: bool
-) -> tuple[int, bool, bool]:
+    done: list[outcomes.Sent], unsent: list[claims.Claimed], hook: EventHook, *, another_turn: bool
+) -> ClaimSent:
     """Record what a claim sent and give the rest back to the outbox."""
     outcomes.record_successes(done)
     claims.release(unsent)
@@ -139,7 +149,7 @@ def _end_early(
         record_success(hook)
     if another_turn:
         enqueue_hook_deliveries([hook.id])
-    return len(done), False, True
+    return ClaimSent(sent=len(done), go_on=False, gave_back=True)
 
 
 def claim_due(delivery_id: int) -> Delivery | None:
@@ -176,34 +186,21 @@ def send_delivery(
     while True:
         row, result = sent if sent is not None else _new_attempt(delivery, endpoint)
         sent = None
-        decision = retry_policy.decide(
-            result, attempts_made=delivery.attempt_count, now=timezone.now(),
-            first_attempt_at=None if result.ok else first_attempt_at(delivery.pk, row),
+        step = outcomes.next_step(
+            delivery.pk, kind=delivery.kind, attempts_made=delivery.attempt_count,
+            result=result, now=timezone.now(), latest=row,
         )  # fmt: skip
-        outcomes.record_attempt(delivery, row, result, decision)
-        if decision.succeeded:
+        outcomes.record_attempt(delivery, row, result, step)
+        if step.succeeded:
             if delivery.kind == Delivery.Kind.EVENTS:
                 record_success(hook)
             return True
-        if outcomes.next_status(delivery, decision) == Delivery.Status.SENDING:
+        if step.retry_at_once:
             continue  # Okta's single immediate retry
-        exhausted = decision.final or delivery.kind != Delivery.Kind.EVENTS
         record_failure(
-            hook, delivery=delivery, result=result, exhausted=exhausted, gone=decision.gone
+            hook, delivery=delivery, result=result, exhausted=step.exhausted, gone=step.gone
         )
         return False
-
-
-def first_attempt_at(delivery_id: int, latest: DeliveryAttempt | None = None):
-    """When the delivery's first attempt started (the retry schedule counts from it)."""
-    if latest is not None and latest.number == 1:
-        return latest.started_at
-    return (
-        DeliveryAttempt.objects.filter(delivery_id=delivery_id)
-        .order_by("number")
-        .values_list("started_at", flat=True)
-        .first()
-    )
 
 
 def send(*, url: str, body: bytes, headers: dict[str, str]) -> transport.DeliveryResult:

@@ -12,12 +12,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hooks.delivery import retry_policy
+from hooks.delivery import outcomes
 from hooks.delivery.dispatch import enqueue, enqueue_hook_deliveries
 from hooks.delivery.hook_health import record_failure
 from hooks.delivery.recovery import probe_failing_hooks
-from hooks.delivery.sender import first_attempt_at
-from hooks.models import Delivery, DeliveryAttempt, EventHook, Match
+from hooks.models import Delivery, DeliveryAttempt, EventHook, OutboxEntry
 from hooks.outbound.transport import DeliveryResult
 
 logger = logging.getLogger(__name__)
@@ -76,13 +75,13 @@ def delivery_sweep() -> SweepResult:
         enqueue("hooks.tasks.retry_delivery", pk, group="retry")
     probes = probe_failing_hooks(now)
     stale_hooks = list(
-        Match.objects.filter(
+        OutboxEntry.objects.filter(
             delivery__isnull=True,
             created_at__lt=now - STALE_MATCH_AGE,
             hook__status=EventHook.Status.ACTIVE,
             hook__verification_status=EventHook.Verification.VERIFIED,
         )
-        .order_by()  # without it, Match's default ordering defeats DISTINCT
+        .order_by()  # without it, OutboxEntry's default ordering defeats DISTINCT
         .values_list("hook_id", flat=True)
         .distinct()
     )
@@ -115,12 +114,15 @@ def _expire_lease(pk: int, now) -> None:
         ).exists()
     )
     result = DeliveryResult(None, {}, "", 0.0, EXPIRED_AGAIN, None)
-    decision = (
-        retry_policy.decide(
-            result,
+    # None: re-queued at once, the attempt not counted as a failure.
+    step = (
+        outcomes.next_step(
+            pk,
+            kind=row["kind"],
             attempts_made=row["attempt_count"],
+            result=result,
             now=now,
-            first_attempt_at=first_attempt_at(pk),
+            worker_retries_at_once=False,
         )  # fmt: skip
         if again
         else None
@@ -130,11 +132,11 @@ def _expire_lease(pk: int, now) -> None:
         taken = Delivery.objects.filter(
             pk=pk, status=Delivery.Status.SENDING, lease_expires_at__lt=now
         )
-        if decision is None:
+        if step is None:
             changed = taken.update(
                 status=Delivery.Status.PENDING, next_attempt_at=now, lease_expires_at=None
             )
-        elif decision.final:
+        elif step.exhausted:
             changed = taken.update(
                 status=Delivery.Status.FAILED,
                 lease_expires_at=None,
@@ -144,10 +146,9 @@ def _expire_lease(pk: int, now) -> None:
                 last_error=EXPIRED_AGAIN,
             )
         else:
-            due = now + timedelta(seconds=decision.delay or 0)
             changed = taken.update(
                 status=Delivery.Status.PENDING,
-                next_attempt_at=due,
+                next_attempt_at=step.due(now),
                 lease_expires_at=None,
                 last_error=EXPIRED_AGAIN,
             )
@@ -157,9 +158,9 @@ def _expire_lease(pk: int, now) -> None:
             ).update(
                 outcome=DeliveryAttempt.Outcome.FAILURE,
                 finished_at=now,
-                error=WORKER_STOPPED if decision is None else EXPIRED_AGAIN,
+                error=WORKER_STOPPED if step is None else EXPIRED_AGAIN,
             )
-    if changed and decision is not None and decision.final:
+    if changed and step is not None and step.exhausted:
         delivery = Delivery.objects.select_related("hook").get(pk=pk)
         record_failure(delivery.hook, delivery=delivery, result=result, exhausted=True)
 

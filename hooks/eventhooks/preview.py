@@ -85,7 +85,7 @@ def preview_build(
     else:
         label = EventType.objects.filter(name=event_type).values_list("display_message", flat=True)
         log_event, is_sample = sample_log_event(event_type, label=label.first() or None), True
-    document = payloads.envelope(hook_id=hook.id, event_id=str(uuid.uuid4()), events=[log_event])
+    document = payloads.envelope(hook_id=hook.id, envelope_id=str(uuid.uuid4()), events=[log_event])
     return PreviewRequest(
         url=hook.uri,
         headers=masked_headers(hook),
@@ -124,7 +124,7 @@ def preview_deliver(*, hook: EventHook, body: str, wait: float = WAIT_SECONDS) -
             status=Delivery.Status.PENDING,
             event_count=len((document.get("data") or {}).get("events") or []),
         )
-        document["eventId"] = str(delivery.event_id)
+        document["eventId"] = str(delivery.envelope_id)
         delivery.body = payloads.encode(document)
         delivery.save(update_fields=["body"])
     enqueue("hooks.tasks.send_preview", delivery.pk, group="preview")

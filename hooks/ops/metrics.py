@@ -24,7 +24,7 @@ from prometheus_client.core import (
     GaugeMetricFamily,
 )
 
-from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, Match, Source
+from hooks.models import Delivery, DeliveryAttempt, Event, EventHook, Heartbeat, OutboxEntry, Source
 
 # Attempts considered for "recent" figures: the newest this many rows at most, so that a
 # scrape reads a bounded primary-key range whatever the traffic.
@@ -52,7 +52,7 @@ def _age(now: datetime, moment: datetime | None) -> float | None:
 def queue_depth(now: datetime | None = None) -> QueueDepth:
     """Work waiting: outbox rows, PENDING / SENDING deliveries and the oldest of each."""
     now = now or timezone.now()
-    unclaimed = Match.objects.filter(delivery__isnull=True)
+    unclaimed = OutboxEntry.objects.filter(delivery__isnull=True)
     oldest_match = unclaimed.order_by("id").values_list("created_at", flat=True).first()
     pending = Delivery.objects.filter(status=Delivery.Status.PENDING)
     sending = Delivery.objects.filter(status=Delivery.Status.SENDING)
@@ -250,7 +250,7 @@ class HooksCollector:
             labels=["status", "verification"],
         )
         unclaimed = dict(
-            Match.objects.filter(delivery__isnull=True)
+            OutboxEntry.objects.filter(delivery__isnull=True)
             .values_list("hook_id")
             .annotate(n=Count("id"))
             .order_by()

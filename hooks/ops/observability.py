@@ -100,8 +100,9 @@ def _liveness_dict(liveness: heartbeat.Liveness) -> dict:
     return data
 
 
-def health_report() -> tuple[bool, dict]:
-    """(healthy, body) for /healthz: database, broker, worker heartbeat and sweeper.
+def service_health_report() -> tuple[bool, dict]:
+    """(healthy, body) for /healthz: the service's own health (database, broker, worker
+    heartbeat and sweeper), not a hook's deliveries (hooks.delivery.hook_health).
 
     Unhealthy (503) when the database or the broker fails, or when no worker was seen for
     HOOKS_HEARTBEAT_DEAD (or ever, once the web process is past its startup grace). A stale
@@ -192,7 +193,7 @@ def _report_attempts(delivery_pk: int, task: dict) -> None:
     """A verification or preview: each failed attempt, then the outcome."""
     delivery = (
         Delivery.objects.filter(pk=delivery_pk)
-        .only("hook_id", "event_id", "kind", "status", "last_error")
+        .only("hook_id", "envelope_id", "kind", "status", "last_error")
         .first()
     )
     if delivery is None or delivery.status not in ("SUCCEEDED", "FAILED"):
@@ -209,7 +210,7 @@ def _report_attempts(delivery_pk: int, task: dict) -> None:
                 "hook %s %s %s attempt %d failed: %s",
                 delivery.hook_id,
                 kind,
-                delivery.event_id,
+                delivery.envelope_id,
                 number,
                 error or f"HTTP {status_code}",
                 extra=_extra(delivery, number),
@@ -220,7 +221,7 @@ def _report_attempts(delivery_pk: int, task: dict) -> None:
         "hook %s %s %s %s after %d attempt(s)%s",
         delivery.hook_id,
         kind,
-        delivery.event_id,
+        delivery.envelope_id,
         delivery.status,
         len(attempts),
         f": {delivery.last_error}" if delivery.last_error else "",
@@ -232,7 +233,7 @@ def _report_exhausted(delivery_pk: int, task: dict) -> None:
     """A retry that ended the delivery: FAILED after the whole schedule."""
     delivery = (
         Delivery.objects.filter(pk=delivery_pk, status="FAILED")
-        .only("hook_id", "event_id", "attempt_count", "last_error", "completed_at")
+        .only("hook_id", "envelope_id", "attempt_count", "last_error", "completed_at")
         .first()
     )
     started = task.get("started")
@@ -241,7 +242,7 @@ def _report_exhausted(delivery_pk: int, task: dict) -> None:
     logger.warning(
         "hook %s delivery %s FAILED after %d attempts: %s",
         delivery.hook_id,
-        delivery.event_id,
+        delivery.envelope_id,
         delivery.attempt_count,
         delivery.last_error,
         extra=_extra(delivery, delivery.attempt_count),
@@ -249,7 +250,11 @@ def _report_exhausted(delivery_pk: int, task: dict) -> None:
 
 
 def _extra(delivery, attempt: int) -> dict:
-    return {"hook_id": delivery.hook_id, "delivery_id": str(delivery.event_id), "attempt": attempt}
+    return {
+        "hook_id": delivery.hook_id,
+        "delivery_id": str(delivery.envelope_id),
+        "attempt": attempt,
+    }
 
 
 # --- the at-a-glance status (manage.py hooks_status) -------------------------------------
@@ -259,7 +264,7 @@ STATUS_SAMPLE = 50_000
 
 def status_snapshot(window: float = STATUS_WINDOW) -> tuple[bool, dict]:
     """(healthy, facts) for hooks_status: health checks plus hooks, queue and last-hour figures."""
-    healthy, report = health_report()
+    healthy, report = service_health_report()
     facts: dict = {"status": report["status"], "checks": report["checks"]}
     if report["checks"]["database"]["status"] != "ok":
         return healthy, facts

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.models import Task
 
-from hooks.models import Delivery, DeliveryAttempt, Event, Match
+from hooks.models import Delivery, DeliveryAttempt, Event, OutboxEntry
 from hooks.ops.heartbeat import forget_old
 
 FINISHED = (Delivery.Status.SUCCEEDED, Delivery.Status.FAILED)
@@ -191,9 +191,9 @@ class _Purge:
         )
         if not ids:
             return
-        # Match.delivery is SET_NULL: deleting a delivery first would turn its matches
+        # OutboxEntry.delivery is SET_NULL: deleting a delivery first would turn its matches
         # back into unclaimed outbox rows, and they would be delivered again.
-        self.delete("matches", Match.objects.filter(delivery_id__in=ids))
+        self.delete("matches", OutboxEntry.objects.filter(delivery_id__in=ids))
         self.delete("attempts", DeliveryAttempt.objects.filter(delivery_id__in=ids))
         if not self.dry_run:
             # The range lets SQLite use the index although nearly every value is NULL.
@@ -211,7 +211,7 @@ class _Purge:
             self.transaction(lambda low=low, high=high: self._events(low, high, cutoff))
 
     def _events(self, low: int, high: int, cutoff: datetime) -> None:
-        needed = Match.objects.filter(event_id__gte=low, event_id__lt=high).filter(
+        needed = OutboxEntry.objects.filter(event_id__gte=low, event_id__lt=high).filter(
             Q(delivery__isnull=True) | Q(delivery__status__in=UNFINISHED)
         )
         # One list for both statements: a match deleted must belong to an event deleted.
@@ -222,7 +222,7 @@ class _Purge:
         )
         if not ids:
             return
-        matches = Match.objects.filter(event_id__in=ids)
+        matches = OutboxEntry.objects.filter(event_id__in=ids)
         if self.dry_run:  # those of purged deliveries were counted with them
             matches = matches.exclude(
                 delivery__status__in=FINISHED, delivery__created_at__lt=self.cutoffs.deliveries
@@ -266,7 +266,7 @@ class _Purge:
 _NAMES = {
     "hooks.Delivery": "deliveries",
     "hooks.DeliveryAttempt": "attempts",
-    "hooks.Match": "matches",
+    "hooks.OutboxEntry": "matches",
     "hooks.Event": "events",
     "django_q.Task": "tasks",
     "django_q.Failure": "tasks",

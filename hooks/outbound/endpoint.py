@@ -71,5 +71,5 @@ class Endpoint:
         if not self.secrets:
             return {}
         return signing.signature_headers(
-            secrets=list(self.secrets), msg_id=str(delivery.event_id), body=body
+            secrets=list(self.secrets), msg_id=str(delivery.envelope_id), body=body
         )

@@ -10,7 +10,7 @@ from hooks.ops.org import org_url
 
 
 def envelope(
-    *, hook_id: str, event_id: str, events: list[dict], now: datetime | None = None
+    *, hook_id: str, envelope_id: str, events: list[dict], now: datetime | None = None
 ) -> dict:
     """Okta's delivery envelope (reference §3.2), keys in Okta's order."""
     return {
@@ -18,7 +18,7 @@ def envelope(
         "eventTypeVersion": "1.0",
         "cloudEventsVersion": "0.1",
         "source": f"{org_url()}/api/v1/eventHooks/{hook_id}",
-        "eventId": event_id,
+        "eventId": envelope_id,
         "data": {"events": events},
         "eventTime": format_timestamp(now or datetime.now(UTC)),
         "contentType": "application/json",
@@ -36,11 +36,11 @@ _NO_EVENTS = '"events":[]'
 
 
 def encode_envelope(
-    *, hook_id: str, event_id: str, encoded_events: list[str], now: datetime | None = None
+    *, hook_id: str, envelope_id: str, encoded_events: list[str], now: datetime | None = None
 ) -> str:
     """encode(envelope(...)) for events already encoded one by one with encode(): claims
     encode each event once, to measure it against HOOKS_MAX_BATCH_BYTES and to send it."""
-    empty = encode(envelope(hook_id=hook_id, event_id=event_id, events=[], now=now))
+    empty = encode(envelope(hook_id=hook_id, envelope_id=envelope_id, events=[], now=now))
     head, tail = empty.split(_NO_EVENTS)
     return f'{head}"events":[{",".join(encoded_events)}]{tail}'
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hooks.lib.keyset import MAX_PAGE, Page, decode_cursor, encode_cursor
-from hooks.models import Event, Match
+from hooks.models import Event, OutboxEntry
 from hooks.systemlog import scan as log_scan
 from hooks.systemlog.query import Clause, compile_filter, keyword_clause, text_contains
 
@@ -65,24 +65,26 @@ class SentTo:
 
     hook_id: str
     hook_name: str
-    delivery_event_id: str | None
+    delivery_envelope_id: str | None
     delivery_status: str | None
 
 
 def hooks_by_event(events: list[Event]) -> dict[int, list[SentTo]]:
     """{event pk: the hooks it was matched to} for a page of the System Log: one query.
 
-    From the outbox (Match rows), which keeps each matched event with the delivery that
+    From the outbox (OutboxEntry rows), which keeps each matched event with the delivery that
     claimed it; a hook deleted since takes its matches with it.
     """
     sent: dict[int, list[SentTo]] = {event.pk: [] for event in events}
     rows = (
-        Match.objects.filter(event_id__in=list(sent))
+        OutboxEntry.objects.filter(event_id__in=list(sent))
         .order_by("hook__name", "id")
-        .values_list("event_id", "hook_id", "hook__name", "delivery__event_id", "delivery__status")
+        .values_list(
+            "event_id", "hook_id", "hook__name", "delivery__envelope_id", "delivery__status"
+        )
     )
-    for event_id, hook_id, name, delivery_event_id, status in rows:
-        delivery = str(delivery_event_id) if delivery_event_id else None
+    for event_id, hook_id, name, delivery_envelope_id, status in rows:
+        delivery = str(delivery_envelope_id) if delivery_envelope_id else None
         sent[event_id].append(SentTo(hook_id, name, delivery, status))
     return sent
 

@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 from typing import cast
 
 from django.core.cache import cache
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from hooks.lib.sql import insert_many, insert_sql
+from hooks.lib.sql import backend, insert_many, insert_rows
 from hooks.lib.timestamps import format_timestamp, parse_timestamp
-from hooks.models import Event, EventHook, Match
+from hooks.models import Event, EventHook, OutboxEntry
 from hooks.systemlog.event_types import catalog_messages
 from hooks.systemlog.events import (
     SYSTEM_ACTOR,
@@ -190,7 +190,7 @@ def _prepared_values(rows: list[Event]) -> list[tuple]:
     """Return the database values of `rows` (_EVENT_COLUMNS), prepared as bulk_create
     prepares them (Field.get_db_prep_save) but before the transaction begins: on SQLite the
     transaction holds the write lock, and this preparation is most of bulk_create's time."""
-    db = connections[connection.alias]  # the backend itself, not the per-access proxy
+    db = backend()  # the backend itself, not the per-access proxy
     published = Event._meta.get_field("published")
     data = Event._meta.get_field("data")
     created_at = rows[0].created_at if rows else None
@@ -272,18 +272,19 @@ def _write_matches(events: list[Event], planned: dict[str, list[str]], result) -
     if not planned:
         return
     # Plain (hook_id, event_id, created_at) rows: this runs under the write lock, where
-    # Match.objects.bulk_create's per-object preparation cost ~5x the INSERT itself.
-    created_at = Match._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    # OutboxEntry.objects.bulk_create's per-object preparation cost ~5x the INSERT itself.
+    created_at = OutboxEntry._meta.get_field("created_at").get_db_prep_save(
+        timezone.now(), connection
+    )
     matches = []
     for event in events:
         for hook_id in planned.get(event.uuid, ()):
             matches.append((hook_id, event.pk, created_at))
             result.matched_hooks.add(hook_id)
     if matches:
-        with connection.cursor() as cursor:
-            cursor.executemany(insert_sql(Match, ("hook", "event", "created_at")), matches)
+        insert_rows(OutboxEntry, ("hook", "event", "created_at"), matches)
         result.match_count = len(matches)
-        outbox_written.send(sender=Match, hook_ids=sorted(result.matched_hooks))
+        outbox_written.send(sender=OutboxEntry, hook_ids=sorted(result.matched_hooks))
 
 
 def audit_event(

@@ -10,6 +10,6 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent inside the publishing transaction, right after outbox rows (Match) were written.
+# Sent inside the publishing transaction, right after outbox rows (OutboxEntry) were written.
 # Arguments: hook_ids, the sorted ids of the hooks that now have queued events.
 outbox_written = Signal()

@@ -1,4 +1,4 @@
-"""Template helpers of the console: the health chart, pretty JSON, query-string edits."""
+"""Template helpers of the console: a hook's deliveries chart, pretty JSON, query-string edits."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from hooks.views.charts import health_svg, health_table
+from hooks.views.charts import deliveries_chart_svg, deliveries_chart_table
 
 register = template.Library()
 
 
 @register.simple_tag
-def health_chart(buckets, title: str = "Delivery health") -> SafeString:
+def deliveries_chart(buckets, title: str = "Delivery health") -> SafeString:
     """Inline SVG of a hook's last 24 hours (see hooks.views.charts), with its numbers as a
     visually hidden table. On phones the frame scrolls sideways rather than shrinking the
     chart's text to nothing; tabindex lets keyboards scroll it too."""
     return format_html(
         '<div class="chart-frame" tabindex="0" role="group" aria-label="{}">{}{}</div>',
         title,
-        health_svg(buckets, title=title),
-        health_table(buckets, caption=f"{title}, hours with deliveries"),
+        deliveries_chart_svg(buckets, title=title),
+        deliveries_chart_table(buckets, caption=f"{title}, hours with deliveries"),
     )
 
 

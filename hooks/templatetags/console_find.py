@@ -1,4 +1,4 @@
-"""Template filters of the console's wording: relative times and a hook's health."""
+"""Template filters of the console's wording: relative times and a hook's delivery state."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def ago(moment: datetime | None) -> str:
 
 
 @register.filter
-def health(hook) -> str:
-    """The hook's health: failing (its last attempts failed), ok (delivering), idle (never sent)."""
+def delivery_state(hook) -> str:
+    """The state of the hook's deliveries, its "Health" on the console: failing (its last
+    attempts failed), ok (delivering), idle (never sent)."""
     if hook.consecutive_failures or hook.failing_since:
         return "failing"
     return "idle" if hook.last_delivery_at is None else "ok"

@@ -1,4 +1,5 @@
-"""The console's pages (htmx): hooks, deliveries, System Log, catalog, tokens, health.
+"""The console's pages (htmx): hooks, deliveries, System Log, catalog, tokens;
+/healthz and /metrics (monitoring).
 
 May import: hooks.forms and the layers below the web layer; not hooks.api.
 """

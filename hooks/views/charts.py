@@ -1,4 +1,5 @@
-"""The health picture of a hook: deliveries per hour by outcome, and latency, as inline SVG.
+"""A hook's deliveries per hour by outcome, and latency, as inline SVG: the console's
+"Delivery health" chart (the HTML keeps its health-* ids and classes).
 
 Drawn on the server (no JavaScript, no chart library): stacked bars count the
 deliveries created in each of the last 24 hours by their status, and a line
@@ -44,7 +45,7 @@ class HourBucket:
         return self.succeeded + self.failed + self.pending
 
 
-def hook_health(hook: EventHook, *, now: datetime | None = None) -> list[HourBucket]:
+def deliveries_per_hour(hook: EventHook, *, now: datetime | None = None) -> list[HourBucket]:
     """The last 24 hours of `hook`, oldest first, the current hour last: two queries."""
     now = now or timezone.now()
     end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
@@ -106,7 +107,9 @@ def _fmt(number: float) -> str:
     return f"{number:.0f}" if number >= 10 or number == int(number) else f"{number:.1f}"
 
 
-def health_svg(buckets: list[HourBucket], *, title: str = "Delivery health") -> SafeString:
+def deliveries_chart_svg(
+    buckets: list[HourBucket], *, title: str = "Delivery health"
+) -> SafeString:
     """An accessible SVG: stacked bars per hour (outcomes) and a line (median latency)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count_max = _nice_ceiling(max((b.total for b in buckets), default=0))
@@ -233,7 +236,7 @@ def _legend(with_latency: bool) -> str:
     return "".join(parts)
 
 
-def health_table(buckets: list[HourBucket], *, caption: str) -> SafeString:
+def deliveries_chart_table(buckets: list[HourBucket], *, caption: str) -> SafeString:
     """The chart's numbers as a table, for screen readers (the SVG is one image to them:
     its per-hour tooltips are out of their reach). Hours without deliveries are left out."""
     rows = []

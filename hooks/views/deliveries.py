@@ -101,16 +101,16 @@ def _from_filters(request: HtmxHttpRequest) -> bool:
     return request.htmx.trigger == FILTER_FORM_ID
 
 
-def _page_showing(hook, event_id: str) -> HttpResponse:
+def _page_showing(hook, envelope_id: str) -> HttpResponse:
     """`?show=<eventId>` (the links between an original and its redelivery): the page of
     the log that starts with that delivery, scrolled to it."""
     base = reverse("hooks:hook-deliveries", args=[hook.id])
     try:
-        delivery = Delivery.objects.only("pk", "created_at").get(hook=hook, event_id=event_id)
+        delivery = Delivery.objects.only("pk", "created_at").get(hook=hook, envelope_id=envelope_id)
     except (Delivery.DoesNotExist, ValidationError):
         return redirect(base)
     cursor = selectors.page_starting_at(delivery)
-    return redirect(f"{base}?{urlencode({'after': cursor})}#delivery-{event_id}")
+    return redirect(f"{base}?{urlencode({'after': cursor})}#delivery-{envelope_id}")
 
 
 @require_POST
@@ -127,7 +127,7 @@ def delivery_redeliver_view(
     except HookNotDeliverable as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Redelivery queued as {copy.event_id}.")
+        messages.success(request, f"Redelivery queued as {copy.envelope_id}.")
     return redirect(safe_next(request, reverse("hooks:hook-deliveries", args=[hook_id])))
 
 

@@ -16,7 +16,7 @@ from hooks.forms import HookDetailsForm, apply_causes
 from hooks.lib.keyset import CursorError
 from hooks.models import EventHook
 from hooks.views.auth import console_actor, superadmin_required
-from hooks.views.charts import hook_health
+from hooks.views.charts import deliveries_per_hour
 from hooks.views.common import HtmxHttpRequest, flash_secret, get_hook, hook_page
 from hooks.views.hook_create import form_intent, render_details
 
@@ -27,7 +27,11 @@ def hook_detail(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     """`/eventhooks/<id>`: a read-only summary: status, health, signing secret, settings."""
     hook = get_hook(hook_id)
     context = hook_page(
-        request, hook, "overview", health=hook_health(hook), overview=selectors.hook_overview(hook)
+        request,
+        hook,
+        "overview",
+        deliveries_per_hour=deliveries_per_hour(hook),
+        overview=selectors.hook_overview(hook),
     )
     return render(request, "hooks/hook_detail.html", context)
 

@@ -16,14 +16,14 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from hooks.ops import metrics
-from hooks.ops.observability import health_report
+from hooks.ops.observability import service_health_report
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when healthy or degraded, 503 when unhealthy; every check in the body."""
-    healthy, body = health_report()
+    healthy, body = service_health_report()
     return JsonResponse(body, status=200 if healthy else 503)
 
 
