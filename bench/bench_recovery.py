@@ -68,8 +68,9 @@ class Publisher:
         self.sent: dict[str, float] = {}  # uuid -> publish request started (epoch)
         self.errors: list[str] = []
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, args=(k,), daemon=True)
-                         for k in range(2)]  # fmt: skip
+        self._threads = [
+            threading.Thread(target=self._run, args=(k,), daemon=True) for k in range(2)
+        ]
 
     def start(self) -> Publisher:
         self._start = time.monotonic() + 0.1
@@ -94,8 +95,9 @@ class Publisher:
                     return
                 event = make_event(self.tag, seq, sent_at=time.time())
                 try:
-                    response = session.post(self.api, data=json.dumps(event),
-                                            headers=self.headers, timeout=30)  # fmt: skip
+                    response = session.post(
+                        self.api, data=json.dumps(event), headers=self.headers, timeout=30
+                    )
                 except requests.RequestException as exc:
                     self.errors.append(str(exc))
                 else:
@@ -157,8 +159,14 @@ def recovery(stack: Stack, token: str, receiver: ReceiverProcess, outage: float)
     }
 
 
-def steady_latency(stack: Stack, token: str, receiver: ReceiverProcess, seconds_: float,
-                   rate: float, onset: float = 0.0) -> dict:  # fmt: skip
+def steady_latency(
+    stack: Stack,
+    token: str,
+    receiver: ReceiverProcess,
+    seconds_: float,
+    rate: float,
+    onset: float = 0.0,
+) -> dict:
     """Publish at `rate` for `onset` + `seconds_`; p50/p99 of publish->receipt of the
     events sent after `onset` seconds, and p99 of those sent before (the onset)."""
     tag = f"i-{secrets.token_hex(4)}"
@@ -170,10 +178,12 @@ def steady_latency(stack: Stack, token: str, receiver: ReceiverProcess, seconds_
     receiver.wait_for(len(published), 60)
     received = receiver.stats(latencies=True)["received_at"]
     sent = publisher.sent
-    steady = [(received[u] - sent[u]) * 1000 for u in sent
-              if u in received and sent[u] >= began + onset]  # fmt: skip
-    first = [(received[u] - sent[u]) * 1000 for u in sent
-             if u in received and sent[u] < began + onset]  # fmt: skip
+    steady = [
+        (received[u] - sent[u]) * 1000 for u in sent if u in received and sent[u] >= began + onset
+    ]
+    first = [
+        (received[u] - sent[u]) * 1000 for u in sent if u in received and sent[u] < began + onset
+    ]
     return {
         "sent": len(published),
         "delivered": len(received),
@@ -186,8 +196,14 @@ def steady_latency(stack: Stack, token: str, receiver: ReceiverProcess, seconds_
 ONSET_SECONDS = 15.0  # until the timing-out hook is known to be failing (2 timeouts of 3 s)
 
 
-def isolation(stack: Stack, token: str, healthy: ReceiverProcess, dead: ReceiverProcess,
-              seconds_: float, rate: float) -> dict:  # fmt: skip
+def isolation(
+    stack: Stack,
+    token: str,
+    healthy: ReceiverProcess,
+    dead: ReceiverProcess,
+    seconds_: float,
+    rate: float,
+) -> dict:
     """Alone, with the timing-out hook, alone again: the machine is shared and its speed
     drifts, so the baseline is the mean of the runs either side."""
     runs = {}
@@ -201,12 +217,10 @@ def isolation(stack: Stack, token: str, healthy: ReceiverProcess, dead: Receiver
     runs["with_dead"]["speed_ms"] = speed_probe() * 1000
     dead_requests = len(dead.stats(latencies=True)["arrivals"])
     stack.deactivate_hook(dead_hook)
-    runs["alone_again"] = steady_latency(stack, token, healthy, seconds_, rate,
-                                         onset=ONSET_SECONDS)  # fmt: skip
+    runs["alone_again"] = steady_latency(stack, token, healthy, seconds_, rate, onset=ONSET_SECONDS)
     runs["alone_again"]["speed_ms"] = speed_probe() * 1000
     baseline = (runs["alone"]["p99_ms"] + runs["alone_again"]["p99_ms"]) / 2
-    return {**runs, "dead_requests": dead_requests,
-            "ratio": runs["with_dead"]["p99_ms"] / baseline}  # fmt: skip
+    return {**runs, "dead_requests": dead_requests, "ratio": runs["with_dead"]["p99_ms"] / baseline}
 
 
 def report(facts: dict, results: dict) -> None:
@@ -215,18 +229,36 @@ def report(facts: dict, results: dict) -> None:
         print(f"  {key}: {value}")
     if "recovery" in results:
         r = results["recovery"]
-        print(f"\nRecovery after {r['outage_s'] / 60:.0f} min of 503s, 1 event/s published "
-              f"throughout ({r['published_before']} before the recovery)")  # fmt: skip
+        print(
+            f"\nRecovery after {r['outage_s'] / 60:.0f} min of 503s, 1 event/s published "
+            f"throughout ({r['published_before']} before the recovery)"
+        )
         rows = [
-            ("first success after recovery", f"{r['first_success_s']:.1f} s",
-             f"<= {GOALS['first']:.0f} s", r["first_success_s"] / GOALS["first"]),
-            ("whole backlog delivered after recovery", f"{r['backlog_s']:.1f} s",
-             f"<= {GOALS['backlog']:.0f} s", r["backlog_s"] / GOALS["backlog"]),
-            ("requests to the dead endpoint per minute", f"{r['per_minute']:.2f}",
-             f"<= {GOALS['per_minute']}", r["per_minute"] / GOALS["per_minute"]),
-            ("retry schedule alone: next step after recovery", f"{r['schedule_alone_s']:.0f} s",
-             "(reference)", r["first_success_s"] / r["schedule_alone_s"]),
-        ]  # fmt: skip
+            (
+                "first success after recovery",
+                f"{r['first_success_s']:.1f} s",
+                f"<= {GOALS['first']:.0f} s",
+                r["first_success_s"] / GOALS["first"],
+            ),
+            (
+                "whole backlog delivered after recovery",
+                f"{r['backlog_s']:.1f} s",
+                f"<= {GOALS['backlog']:.0f} s",
+                r["backlog_s"] / GOALS["backlog"],
+            ),
+            (
+                "requests to the dead endpoint per minute",
+                f"{r['per_minute']:.2f}",
+                f"<= {GOALS['per_minute']}",
+                r["per_minute"] / GOALS["per_minute"],
+            ),
+            (
+                "retry schedule alone: next step after recovery",
+                f"{r['schedule_alone_s']:.0f} s",
+                "(reference)",
+                r["first_success_s"] / r["schedule_alone_s"],
+            ),
+        ]
         print(f"  {'':48} {'figure':>10} {'goal':>10} {'ratio':>7}")
         for name, figure, goal, ratio in rows:
             print(f"  {name:48} {figure:>10} {goal:>10} {ratio:>7.2f}")
@@ -239,9 +271,11 @@ def report(facts: dict, results: dict) -> None:
         i = results["isolation"]
         print("\nIsolation: healthy hook publish->receipt at a steady rate")
         print(f"  (after the first {ONSET_SECONDS:.0f} s; 'onset': the events of those seconds)")
-        for name, key in (("alone (baseline)", "alone"),
-                          ("with a hook timing out on every request", "with_dead"),
-                          ("alone again (baseline)", "alone_again")):  # fmt: skip
+        for name, key in (
+            ("alone (baseline)", "alone"),
+            ("with a hook timing out on every request", "with_dead"),
+            ("alone again (baseline)", "alone_again"),
+        ):
             row = i[key]
             print(
                 f"  {name:42} p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  "
@@ -257,8 +291,12 @@ def report(facts: dict, results: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--outage", type=seconds, default=180.0, help="e.g. 3m (default), 20m")
-    parser.add_argument("--isolation-seconds", type=float, default=70.0,
-                        help="each isolation run (over a minute: it sees a probe)")  # fmt: skip
+    parser.add_argument(
+        "--isolation-seconds",
+        type=float,
+        default=70.0,
+        help="each isolation run (over a minute: it sees a probe)",
+    )
     parser.add_argument("--rate", type=float, default=20.0, help="isolation events/s")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--scenario", choices=["all", "recovery", "isolation"], default="all")
@@ -278,8 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack = Stack(db=args.db, q_workers=args.workers, verbose=args.verbose)
         facts = machine_facts(stack.db_description, stack.broker)
-        print(f"bench_recovery: {args.db}, broker {stack.broker}, outage {args.outage:.0f} s",
-              flush=True)  # fmt: skip
+        print(
+            f"bench_recovery: {args.db}, broker {stack.broker}, outage {args.outage:.0f} s",
+            flush=True,
+        )
         healthy = ReceiverProcess()
         dead = ReceiverProcess()
         receivers += [healthy, dead]
@@ -289,9 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         stack.start_cluster()
         if args.scenario in ("all", "recovery"):
             results["recovery"] = r = recovery(stack, token, healthy, args.outage)
-            print(f"  recovery: first success {r['first_success_s']:.1f} s, backlog "
-                  f"{r['backlog_s']:.1f} s, {r['per_minute']:.2f} requests/min while down",
-                  flush=True)  # fmt: skip
+            print(
+                f"  recovery: first success {r['first_success_s']:.1f} s, backlog "
+                f"{r['backlog_s']:.1f} s, {r['per_minute']:.2f} requests/min while down",
+                flush=True,
+            )
             healthy.outage(0)
         if args.scenario in ("all", "isolation"):
             results["isolation"] = i = isolation(

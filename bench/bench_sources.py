@@ -38,19 +38,30 @@ PER_REQUEST = 100
 
 
 def log_event(published: str | None = None) -> dict:
-    event = {"uuid": str(uuid.uuid4()), "eventType": EVENT_TYPE, "severity": "INFO",
-             "actor": {"id": "00u1", "type": "User", "alternateId": "ann@example.com"},
-             "outcome": {"result": "SUCCESS"}, "target": []}  # fmt: skip
+    event = {
+        "uuid": str(uuid.uuid4()),
+        "eventType": EVENT_TYPE,
+        "severity": "INFO",
+        "actor": {"id": "00u1", "type": "User", "alternateId": "ann@example.com"},
+        "outcome": {"result": "SUCCESS"},
+        "target": [],
+    }
     if published:
         event["published"] = published
     return event
 
 
 def envelope(events: list[dict]) -> dict:
-    return {"eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
-            "cloudEventsVersion": "0.1", "source": "https://acme.okta.com/api/v1/eventHooks/who1",
-            "eventId": str(uuid.uuid4()), "eventTime": "2026-01-01T00:00:00.000Z",
-            "contentType": "application/json", "data": {"events": events}}  # fmt: skip
+    return {
+        "eventType": "com.okta.event_hook",
+        "eventTypeVersion": "1.0",
+        "cloudEventsVersion": "0.1",
+        "source": "https://acme.okta.com/api/v1/eventHooks/who1",
+        "eventId": str(uuid.uuid4()),
+        "eventTime": "2026-01-01T00:00:00.000Z",
+        "contentType": "application/json",
+        "data": {"events": events},
+    }
 
 
 def parallel_posts(url: str, bodies: list, headers: dict, clients: int) -> float:
@@ -78,8 +89,13 @@ def parallel_posts(url: str, bodies: list, headers: dict, clients: int) -> float
 
 
 def api(stack: Stack, token: str, method: str, path: str, body=None) -> dict:
-    answer = requests.request(method, f"{stack.web_url}{path}", json=body, timeout=60,
-                              headers={"Authorization": f"SSWS {token}"})  # fmt: skip
+    answer = requests.request(
+        method,
+        f"{stack.web_url}{path}",
+        json=body,
+        timeout=60,
+        headers={"Authorization": f"SSWS {token}"},
+    )
     answer.raise_for_status()
     return answer.json()
 
@@ -88,10 +104,19 @@ def measure_publish_and_ingest(b: Stack, token: str, events: int, clients: int) 
     batches = [[log_event() for _ in range(PER_REQUEST)] for _ in range(events // PER_REQUEST)]
     auth = {"Authorization": f"SSWS {token}"}
     publish_s = parallel_posts(f"{b.web_url}/api/v1/events", batches, auth, clients)
-    source = api(b, token, "POST", "/api/v1/sources", {
-        "name": "bench ingest", "type": "OKTA_EVENT_HOOK",
-        "config": {"authScheme": {"type": "HEADER", "key": "Authorization", "value": "Bearer b"}},
-    })  # fmt: skip
+    source = api(
+        b,
+        token,
+        "POST",
+        "/api/v1/sources",
+        {
+            "name": "bench ingest",
+            "type": "OKTA_EVENT_HOOK",
+            "config": {
+                "authScheme": {"type": "HEADER", "key": "Authorization", "value": "Bearer b"}
+            },
+        },
+    )
     fresh = [envelope([log_event() for _ in range(PER_REQUEST)]) for _ in batches]
     ingest_s = parallel_posts(source["ingestUrl"], fresh, {"Authorization": "Bearer b"}, clients)
     stored = api(b, token, "GET", f"/api/v1/sources/{source['id']}")["eventsReceived"]
@@ -103,18 +128,33 @@ def measure_publish_and_ingest(b: Stack, token: str, events: int, clients: int) 
 def measure_reader(a: Stack, a_token: str, b: Stack, b_token: str, events: int) -> dict:
     # A's System Log: --events events, one millisecond apart, published through A's API.
     base = time.time() - events / 1000 - 60
-    stamps = [time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(base + i / 1000))
-              + f".{int((base + i / 1000) % 1 * 1000):03d}Z" for i in range(events)]  # fmt: skip
+    stamps = [
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(base + i / 1000))
+        + f".{int((base + i / 1000) % 1 * 1000):03d}Z"
+        for i in range(events)
+    ]
     batches = [[log_event(s) for s in stamps[i : i + 1000]] for i in range(0, events, 1000)]
-    seeded = parallel_posts(f"{a.web_url}/api/v1/events", batches,
-                            {"Authorization": f"SSWS {a_token}"}, 4)  # fmt: skip
+    seeded = parallel_posts(
+        f"{a.web_url}/api/v1/events", batches, {"Authorization": f"SSWS {a_token}"}, 4
+    )
     since = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(base - 1))
     started = time.perf_counter()
-    source = api(b, b_token, "POST", "/api/v1/sources", {
-        "name": "bench reader", "type": "OKTA_SYSTEM_LOG",
-        "config": {"orgUrl": a.web_url, "token": a_token, "since": since,
-                   "filter": f'eventType eq "{EVENT_TYPE}"'},
-    })  # fmt: skip
+    source = api(
+        b,
+        b_token,
+        "POST",
+        "/api/v1/sources",
+        {
+            "name": "bench reader",
+            "type": "OKTA_SYSTEM_LOG",
+            "config": {
+                "orgUrl": a.web_url,
+                "token": a_token,
+                "since": since,
+                "filter": f'eventType eq "{EVENT_TYPE}"',
+            },
+        },
+    )
     deadline = time.monotonic() + 1800
     received = 0
     while time.monotonic() < deadline:
@@ -123,8 +163,12 @@ def measure_reader(a: Stack, a_token: str, b: Stack, b_token: str, events: int) 
             break
         time.sleep(0.2)
     elapsed = time.perf_counter() - started
-    return {"reader": received / elapsed, "read": received, "seed_rate": events / seeded,
-            "seconds": elapsed}  # fmt: skip
+    return {
+        "reader": received / elapsed,
+        "read": received,
+        "seed_rate": events / seeded,
+        "seconds": elapsed,
+    }
 
 
 def main() -> None:
@@ -150,13 +194,19 @@ def main() -> None:
         reader = measure_reader(a, a_seed["token"], b, b_seed["token"], args.events)
         described = f"{b.db_description} + {b.broker} broker"  # before the database is dropped
     print(f"\n{described}, {args.clients} clients, {PER_REQUEST} events per request")
-    print(f"  publish  POST /api/v1/events       {rates['publish']:>9,.0f} events/s "
-          f"({rates['events']:,} events)")  # fmt: skip
-    print(f"  ingest   Okta envelopes -> ingest  {rates['ingest']:>9,.0f} events/s "
-          f"({rates['ingest'] / rates['publish']:.2f}x publish)")  # fmt: skip
-    print(f"  reader   catch-up on A's log       {reader['reader']:>9,.0f} events/s "
-          f"({reader['read']:,} events in {reader['seconds']:.1f} s, "
-          f"{reader['reader'] / rates['publish']:.2f}x publish)")  # fmt: skip
+    print(
+        f"  publish  POST /api/v1/events       {rates['publish']:>9,.0f} events/s "
+        f"({rates['events']:,} events)"
+    )
+    print(
+        f"  ingest   Okta envelopes -> ingest  {rates['ingest']:>9,.0f} events/s "
+        f"({rates['ingest'] / rates['publish']:.2f}x publish)"
+    )
+    print(
+        f"  reader   catch-up on A's log       {reader['reader']:>9,.0f} events/s "
+        f"({reader['read']:,} events in {reader['seconds']:.1f} s, "
+        f"{reader['reader'] / rates['publish']:.2f}x publish)"
+    )
     print(
         f"  (A's System Log was seeded at {reader['seed_rate']:,.0f} events/s, 4 clients, "
         "1,000 events a request)"

@@ -207,18 +207,26 @@ class Stack:
         """Another VERIFIED hook (the same shortcut as the seed); return its id."""
         done = subprocess.run(
             [PYTHON, "-c", _ADD_HOOK_CODE, name, uri, event_type],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode:
             raise RuntimeError(f"adding a hook failed:\n{done.stdout}{done.stderr}")
         return json.loads(done.stdout.strip().splitlines()[-1])["hook_id"]
 
     def deactivate_hook(self, hook_id: str) -> None:
-        self.run_manage("shell", "-c", (
-            "from hooks.models import EventHook; from hooks.eventhooks.services import SYSTEM, "
-            f"hook_deactivate; hook_deactivate(hook=EventHook.objects.get(pk={hook_id!r}), "
-            "actor=SYSTEM)"
-        ))  # fmt: skip
+        self.run_manage(
+            "shell",
+            "-c",
+            (
+                "from hooks.models import EventHook; from hooks.eventhooks.services import SYSTEM, "
+                f"hook_deactivate; hook_deactivate(hook=EventHook.objects.get(pk={hook_id!r}), "
+                "actor=SYSTEM)"
+            ),
+        )
 
     # -- processes
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:

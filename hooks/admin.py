@@ -119,11 +119,27 @@ class SourceAdmin(ReadOnlyAdmin):
     search_fields = ("id", "name", "org_url")
     # An allow-list: neither the auth value nor the API token is among them.
     fields = (
-        "id", "name", "type", "status", "auth_key", "org_url", "filter", "since", "position",
-        "next_poll_at", "lease_expires_at", "events_received", "errors_total", "last_event_at",
-        "newest_published", "caught_up_at", "last_error", "last_error_at", "created_at",
+        "id",
+        "name",
+        "type",
+        "status",
+        "auth_key",
+        "org_url",
+        "filter",
+        "since",
+        "position",
+        "next_poll_at",
+        "lease_expires_at",
+        "events_received",
+        "errors_total",
+        "last_event_at",
+        "newest_published",
+        "caught_up_at",
+        "last_error",
+        "last_error_at",
+        "created_at",
         "updated_at",
-    )  # fmt: skip
+    )
     readonly_fields = fields
 
 

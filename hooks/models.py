@@ -214,9 +214,14 @@ class Event(models.Model):
     # The source an event came in from (None: published here). No constraint: the System
     # Log keeps saying where an event came from after its source is deleted.
     source = models.ForeignKey(
-        Source, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
-        db_index=False, related_name="+",
-    )  # fmt: skip
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-published", "-id"]

@@ -92,8 +92,9 @@ def _deliveries_by_id(hook: EventHook, q: str) -> set[int]:
     return found
 
 
-def _search_page(rows: QuerySet[Delivery], q: str, *, after: str | None, limit: int,
-                 scan_limit: int) -> Page:  # fmt: skip
+def _search_page(
+    rows: QuerySet[Delivery], q: str, *, after: str | None, limit: int, scan_limit: int
+) -> Page:
     """Deliveries whose events have `q` as type, uuid or actor, examining at most `scan_limit`
     of the newest rows after the cursor.
 

@@ -24,38 +24,70 @@ hook_urls = [  # /eventhooks/<id>/...
     path("eventhooks/<str:hook_id>", hook_detail.hook_detail, name="hook-detail"),
     path("eventhooks/<str:hook_id>/edit", hook_detail.hook_edit, name="hook-edit"),
     path("eventhooks/<str:hook_id>/filters", filters.hook_filters, name="hook-filters"),
-    path("eventhooks/<str:hook_id>/filters/check", filters.hook_filter_check,
-         name="hook-filter-check"),
+    path(
+        "eventhooks/<str:hook_id>/filters/check",
+        filters.hook_filter_check,
+        name="hook-filter-check",
+    ),
     path("eventhooks/<str:hook_id>/preview", preview.hook_preview, name="hook-preview"),
-    path("eventhooks/<str:hook_id>/preview/check", preview.hook_preview_check,
-         name="hook-preview-check"),
-    path("eventhooks/<str:hook_id>/preview/deliver", preview.hook_preview_deliver,
-         name="hook-preview-deliver"),
-    path("eventhooks/<str:hook_id>/activate", hook_detail.hook_activate_step,
-         name="hook-activate-step"),
+    path(
+        "eventhooks/<str:hook_id>/preview/check",
+        preview.hook_preview_check,
+        name="hook-preview-check",
+    ),
+    path(
+        "eventhooks/<str:hook_id>/preview/deliver",
+        preview.hook_preview_deliver,
+        name="hook-preview-deliver",
+    ),
+    path(
+        "eventhooks/<str:hook_id>/activate",
+        hook_detail.hook_activate_step,
+        name="hook-activate-step",
+    ),
     path("eventhooks/<str:hook_id>/activity", hook_detail.hook_activity, name="hook-activity"),
     path("eventhooks/<str:hook_id>/verify", hooks_list.hook_verify_view, name="hook-verify"),
-    path("eventhooks/<str:hook_id>/lifecycle/activate", hooks_list.hook_activate_view,
-         name="hook-activate"),
-    path("eventhooks/<str:hook_id>/lifecycle/deactivate", hooks_list.hook_deactivate_view,
-         name="hook-deactivate"),
+    path(
+        "eventhooks/<str:hook_id>/lifecycle/activate",
+        hooks_list.hook_activate_view,
+        name="hook-activate",
+    ),
+    path(
+        "eventhooks/<str:hook_id>/lifecycle/deactivate",
+        hooks_list.hook_deactivate_view,
+        name="hook-deactivate",
+    ),
     path("eventhooks/<str:hook_id>/delete", hooks_list.hook_delete_view, name="hook-delete"),
-    path("eventhooks/<str:hook_id>/secret/rotate", hook_detail.hook_rotate_secret,
-         name="hook-rotate-secret"),
-]  # fmt: skip
+    path(
+        "eventhooks/<str:hook_id>/secret/rotate",
+        hook_detail.hook_rotate_secret,
+        name="hook-rotate-secret",
+    ),
+]
 
 delivery_urls = [  # /eventhooks/<id>/deliveries/...
-    path("eventhooks/<str:hook_id>/deliveries", deliveries.hook_deliveries,
-         name="hook-deliveries"),
-    path("eventhooks/<str:hook_id>/deliveries/<int:delivery_id>/redeliver",
-         deliveries.delivery_redeliver_view, name="delivery-redeliver"),
-    path("eventhooks/<str:hook_id>/deliveries/redeliver-failed",
-         deliveries.deliveries_redeliver_failed, name="deliveries-redeliver-failed"),
-    path("eventhooks/<str:hook_id>/deliveries/redelivery", deliveries.redelivery_progress,
-         name="redelivery-progress"),
-    path("eventhooks/<str:hook_id>/deliveries/send-now", deliveries.deliveries_send_now,
-         name="deliveries-send-now"),
-]  # fmt: skip
+    path("eventhooks/<str:hook_id>/deliveries", deliveries.hook_deliveries, name="hook-deliveries"),
+    path(
+        "eventhooks/<str:hook_id>/deliveries/<int:delivery_id>/redeliver",
+        deliveries.delivery_redeliver_view,
+        name="delivery-redeliver",
+    ),
+    path(
+        "eventhooks/<str:hook_id>/deliveries/redeliver-failed",
+        deliveries.deliveries_redeliver_failed,
+        name="deliveries-redeliver-failed",
+    ),
+    path(
+        "eventhooks/<str:hook_id>/deliveries/redelivery",
+        deliveries.redelivery_progress,
+        name="redelivery-progress",
+    ),
+    path(
+        "eventhooks/<str:hook_id>/deliveries/send-now",
+        deliveries.deliveries_send_now,
+        name="deliveries-send-now",
+    ),
+]
 
 page_urls = [
     path("", hooks_list.hook_list, name="hook-list"),

@@ -19,24 +19,37 @@ def api_not_found(request, *args, **kwargs):
 
 
 account_urls = [  # /accounts/...: django.contrib.auth.urls, with the throttled login form
-    path("login/", auth_views.LoginView.as_view(authentication_form=ConsoleLoginForm),
-         name="login"),
+    path(
+        "login/", auth_views.LoginView.as_view(authentication_form=ConsoleLoginForm), name="login"
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
-         name="password_change_done"),
-]  # fmt: skip
+    path(
+        "password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+]
 # Password reset sends email: without a mail server it would only be an anonymous form
 # that probes for accounts, so it is mounted only when HOOKS_PASSWORD_RESET is on.
 password_reset_urls = [
     path("password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
-    path("password_reset/done/", auth_views.PasswordResetDoneView.as_view(),
-         name="password_reset_done"),
-    path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
-         name="password_reset_confirm"),
-    path("reset/done/", auth_views.PasswordResetCompleteView.as_view(),
-         name="password_reset_complete"),
-]  # fmt: skip
+    path(
+        "password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
 if settings.HOOKS_PASSWORD_RESET:
     account_urls += password_reset_urls
 

@@ -48,12 +48,17 @@ class Console:
 
     def _environment(self, extra: dict[str, str]) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "hooksite.settings", "DJANGO_DEBUG": "1",
-            "PYTHONUNBUFFERED": "1", "HOOKS_ORG_URL": self.url,
-            "HOOKS_Q_NAME": f"{self.name}-{os.getpid()}-{secrets.token_hex(3)}",
-            "HOOKS_API_RATE_LIMIT": "1000000", "HOOKS_ALLOWED_NETWORKS": "127.0.0.0/8",
-        })  # fmt: skip
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "hooksite.settings",
+                "DJANGO_DEBUG": "1",
+                "PYTHONUNBUFFERED": "1",
+                "HOOKS_ORG_URL": self.url,
+                "HOOKS_Q_NAME": f"{self.name}-{os.getpid()}-{secrets.token_hex(3)}",
+                "HOOKS_API_RATE_LIMIT": "1000000",
+                "HOOKS_ALLOWED_NETWORKS": "127.0.0.0/8",
+            }
+        )
         env.pop("HOOKS_TESTING", None)
         admin_url = _pg_admin_url()
         if admin_url:
@@ -71,23 +76,41 @@ class Console:
 
     # --- setup
     def manage(self, *args: str, timeout: float = 180) -> str:
-        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         assert done.returncode == 0, f"{args}: {done.stdout}{done.stderr}"
         return done.stdout
 
     def setup(self) -> Console:
         self.manage("migrate", "--noinput", "-v", "0")
-        done = subprocess.run([sys.executable, "-c", _SEED], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", _SEED],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         self.token = json.loads(done.stdout.strip().splitlines()[-1])["token"]
         return self
 
     def _spawn(self, label: str, args: list[str]) -> subprocess.Popen:
         with open(self.tmp / f"{self.name}-{label}.log", "ab") as log:
-            return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+            return subprocess.Popen(
+                args,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def start_web(self) -> None:
         self.web = self._spawn(
@@ -127,8 +150,13 @@ class Console:
 
     # --- use
     def api(self, method: str, path: str, body=None) -> requests.Response:
-        return requests.request(method, f"{self.url}{path}", json=body, timeout=30,
-                                headers={"Authorization": f"SSWS {self.token}"})  # fmt: skip
+        return requests.request(
+            method,
+            f"{self.url}{path}",
+            json=body,
+            timeout=30,
+            headers={"Authorization": f"SSWS {self.token}"},
+        )
 
     def query(self, sql: str) -> list[tuple]:
         """Read this console's database directly (what is stored, not what the API says)."""

@@ -30,8 +30,12 @@ VERIFIED_URI = "https://receiver.example.com/okta/hooks"
 
 @pytest.fixture
 def verified_hook(make_hook) -> EventHook:
-    return make_hook(uri=VERIFIED_URI, event_types=["user.lifecycle.create"],
-                     auth_value="Bearer s3cret", verified=True)  # fmt: skip
+    return make_hook(
+        uri=VERIFIED_URI,
+        event_types=["user.lifecycle.create"],
+        auth_value="Bearer s3cret",
+        verified=True,
+    )
 
 
 @pytest.fixture
@@ -44,9 +48,15 @@ def every_row(verified_hook, admin_user) -> list:
     token, _ = token_create(user=admin_user, name="CI")
     UserIdentity.objects.get_or_create(user=admin_user)
     return [
-        EventType.objects.first(), UserIdentity.objects.first(), verified_hook, event, delivery,
-        DeliveryAttempt.objects.first(), OutboxEntry.objects.first(), token,
-    ]  # fmt: skip
+        EventType.objects.first(),
+        UserIdentity.objects.first(),
+        verified_hook,
+        event,
+        delivery,
+        DeliveryAttempt.objects.first(),
+        OutboxEntry.objects.first(),
+        token,
+    ]
 
 
 def admin_url(obj, view: str) -> str:

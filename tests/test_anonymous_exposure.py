@@ -122,8 +122,14 @@ def test_manage_py_check_fails_in_production_without_a_metrics_token():
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "a-real-key-" + "x" * 50,
     }
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "hooks.E001" in result.stderr
 
@@ -145,8 +151,11 @@ def urls_with(**overrides):
         reload_urls()
 
 
-RESET_URLS = ["/accounts/password_reset/", "/accounts/password_reset/done/",
-              "/accounts/reset/done/"]  # fmt: skip
+RESET_URLS = [
+    "/accounts/password_reset/",
+    "/accounts/password_reset/done/",
+    "/accounts/reset/done/",
+]
 
 
 @pytest.mark.parametrize("url", RESET_URLS)
@@ -166,11 +175,14 @@ def test_sign_in_and_out_stay_mounted_without_email(client):
 
 
 @pytest.mark.slow  # a child Python process
-@pytest.mark.parametrize(("variables", "expected"), [
-    ({}, "False"),
-    ({"EMAIL_HOST": "smtp.example.com"}, "True"),
-    ({"EMAIL_HOST": "smtp.example.com", "HOOKS_PASSWORD_RESET": "0"}, "False"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({}, "False"),
+        ({"EMAIL_HOST": "smtp.example.com"}, "True"),
+        ({"EMAIL_HOST": "smtp.example.com", "HOOKS_PASSWORD_RESET": "0"}, "False"),
+    ],
+)
 def test_password_reset_follows_email_configuration(variables, expected):
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -178,9 +190,17 @@ def test_password_reset_follows_email_configuration(variables, expected):
         "DJANGO_DEBUG": "1",
         **variables,
     }
-    probe = "import django; django.setup(); from django.conf import settings as s; " \
-            "print(s.HOOKS_PASSWORD_RESET)"  # fmt: skip
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.HOOKS_PASSWORD_RESET)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected

@@ -21,8 +21,9 @@ def test_the_delivery_log_pages_newest_first_and_shows_attempts(api, hook, recei
     settings.HOOKS_MAX_BATCH = 1
     for index in range(3):
         event_publish(events=[{"eventType": "user.lifecycle.create", "uuid": f"e{index}"}])
-    first = api.get(f"/api/v1/eventHooks/{hook['id']}/deliveries", {"limit": 2, "status":
-                    "SUCCEEDED"})  # fmt: skip
+    first = api.get(
+        f"/api/v1/eventHooks/{hook['id']}/deliveries", {"limit": 2, "status": "SUCCEEDED"}
+    )
     assert first.status_code == 200
     page = first.json()
     assert len(page) == 2 and all(d["status"] == "SUCCEEDED" for d in page)
@@ -66,8 +67,9 @@ def test_redeliver_by_query_queues_every_failed_delivery(api, hook, receiver, se
     # A failing hook backs off after the first failure: flush the rest by making it healthy.
     assert Delivery.objects.filter(kind="EVENTS", status="FAILED").count() >= 1
     receiver.set_behaviour(status=200)
-    response = api.post(f"/api/v1/eventHooks/{hook['id']}/redeliver", {"status": "FAILED"},
-                        format="json")  # fmt: skip
+    response = api.post(
+        f"/api/v1/eventHooks/{hook['id']}/redeliver", {"status": "FAILED"}, format="json"
+    )
     failed = Delivery.objects.filter(kind="EVENTS", status="FAILED", redelivery_of=None).count()
     assert response.json() == {"queued": failed}
     assert (
@@ -79,9 +81,10 @@ def test_redeliver_by_query_queues_every_failed_delivery(api, hook, receiver, se
 
 def test_preview_sends_a_sample_when_no_event_exists(api, hook, receiver):
     response = api.post(
-        f"/api/v1/eventHooks/{hook['id']}/preview", {"eventType": "group.user_membership.add"},
+        f"/api/v1/eventHooks/{hook['id']}/preview",
+        {"eventType": "group.user_membership.add"},
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["request"]["sample"] is True
@@ -97,31 +100,39 @@ def test_preview_uses_the_newest_real_event_and_accepts_an_edited_body(api, hook
     event_publish(events=[{"eventType": "user.lifecycle.create", "uuid": "real-one"}])
     built = api.post(
         f"/api/v1/eventHooks/{hook['id']}/preview",
-        {"eventType": "user.lifecycle.create", "deliver": False}, format="json",
-    ).json()  # fmt: skip
+        {"eventType": "user.lifecycle.create", "deliver": False},
+        format="json",
+    ).json()
     assert built["request"]["eventUuid"] == "real-one" and "delivery" not in built
     edited = api.post(
         f"/api/v1/eventHooks/{hook['id']}/preview",
         {"eventType": "user.lifecycle.create", "body": {"data": {"events": [{"x": 1}]}}},
         format="json",
-    ).json()  # fmt: skip
+    ).json()
     assert receiver.requests[-1].json["data"] == {"events": [{"x": 1}]}
     assert edited["delivery"]["status"] == "SUCCEEDED"
     broken = api.post(
         f"/api/v1/eventHooks/{hook['id']}/preview",
-        {"eventType": "user.lifecycle.create", "body": "{not json"}, format="json",
-    )  # fmt: skip
+        {"eventType": "user.lifecycle.create", "body": "{not json"},
+        format="json",
+    )
     assert broken.status_code == 400
     assert "not valid JSON" in broken.json()["errorCauses"][0]["errorSummary"]
 
 
 def test_preview_bypasses_filters_and_rejects_unsubscribed_types(api, hook, receiver):
     EventHook.objects.filter(pk=hook["id"]).update(filters={"user.lifecycle.create": "false"})
-    ok = api.post(f"/api/v1/eventHooks/{hook['id']}/preview",
-                  {"eventType": "user.lifecycle.create"}, format="json")  # fmt: skip
+    ok = api.post(
+        f"/api/v1/eventHooks/{hook['id']}/preview",
+        {"eventType": "user.lifecycle.create"},
+        format="json",
+    )
     assert ok.json()["delivery"]["status"] == "SUCCEEDED"
-    refused = api.post(f"/api/v1/eventHooks/{hook['id']}/preview",
-                       {"eventType": "user.session.start"}, format="json")  # fmt: skip
+    refused = api.post(
+        f"/api/v1/eventHooks/{hook['id']}/preview",
+        {"eventType": "user.session.start"},
+        format="json",
+    )
     assert refused.status_code == 400
 
 
@@ -134,10 +145,9 @@ def test_filter_backtest_counts_matches_over_recent_events(api, hook):
     )
     response = api.post(
         "/api/v1/filters/test",
-        {"eventType": "user.account.lock",
-         "expression": "event.actor.alternateId eq 'ann@x.io'"},
+        {"eventType": "user.account.lock", "expression": "event.actor.alternateId eq 'ann@x.io'"},
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["total"], body["matched"]) == (3, 2)

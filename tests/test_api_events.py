@@ -27,8 +27,13 @@ def test_one_event_is_stored_with_server_defaults(api):
     assert event["displayMessage"]
     assert event["outcome"] == {"result": "SUCCESS", "reason": None}
     assert list(event)[:6] == [
-        "uuid", "published", "eventType", "version", "displayMessage", "severity",
-    ]  # fmt: skip
+        "uuid",
+        "published",
+        "eventType",
+        "version",
+        "displayMessage",
+        "severity",
+    ]
 
 
 def test_a_batch_is_stored_and_publishing_is_idempotent_on_uuid(api):
@@ -87,22 +92,27 @@ def test_logs_filter_operators_and_keyword_search(api):
         api,
         [
             {"eventType": "user.session.start", "actor": {"id": "00uAAA", "alternateId": "a@x.io"}},
-            {"eventType": "user.session.end", "actor": {"id": "00uBBB", "alternateId": "b@x.io"},
-             "target": [{"id": "00gSALES", "type": "UserGroup", "displayName": "Sales"}]},
+            {
+                "eventType": "user.session.end",
+                "actor": {"id": "00uBBB", "alternateId": "b@x.io"},
+                "target": [{"id": "00gSALES", "type": "UserGroup", "displayName": "Sales"}],
+            },
         ],
-    )  # fmt: skip
+    )
 
     def uuids_for(**params):
         return [e["eventType"] for e in api.get("/api/v1/logs", params).json()]
 
     assert uuids_for(filter='eventType sw "user.session"') == [
-        "user.session.start", "user.session.end"
-    ]  # fmt: skip
+        "user.session.start",
+        "user.session.end",
+    ]
     assert uuids_for(filter='actor.alternateId co "b@"') == ["user.session.end"]
     assert uuids_for(filter='target.id eq "00gSALES"') == ["user.session.end"]
     assert uuids_for(filter='actor.id eq "00uAAA" or target.displayName eq "Sales"') == [
-        "user.session.start", "user.session.end"
-    ]  # fmt: skip
+        "user.session.start",
+        "user.session.end",
+    ]
     assert uuids_for(q="Sales session") == ["user.session.end"]
 
 
@@ -124,9 +134,12 @@ def test_an_event_type_filter_reads_only_that_types_rows(api):
     upper = api.get("/api/v1/logs", {"filter": 'eventType sw "USER.SESSION"'})
     assert upper.json() == []
     mixed = api.get(
-        "/api/v1/logs", {"filter": '(eventType eq "user.session.end" or eventType sw "x") '
-                                   'and not actor.id eq "00uNOBODY"'}
-    )  # fmt: skip
+        "/api/v1/logs",
+        {
+            "filter": '(eventType eq "user.session.end" or eventType sw "x") '
+            'and not actor.id eq "00uNOBODY"'
+        },
+    )
     assert [e["uuid"] for e in mixed.json()] == ["e00", "e01", "e02"]
 
 
@@ -140,8 +153,13 @@ def test_only_conditions_every_match_meets_narrow_the_query():
     assert compile_filter('eventType eq "a" or eventType sw "b"').narrowing == (
         Q(event_type="a") | Q(event_type__startswith="b")
     )
-    for unnarrowed in ('eventType eq "a" or actor.alternateId eq "b"', 'not eventType eq "a"',
-                       'eventType ne "a"', 'eventType co "a"', 'actor.type eq "b"'):  # fmt: skip
+    for unnarrowed in (
+        'eventType eq "a" or actor.alternateId eq "b"',
+        'not eventType eq "a"',
+        'eventType ne "a"',
+        'eventType co "a"',
+        'actor.type eq "b"',
+    ):
         assert compile_filter(unnarrowed).narrowing is None, unnarrowed
 
 

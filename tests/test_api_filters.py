@@ -33,10 +33,12 @@ def test_a_filter_round_trips_in_oktas_shape(api, hook_body):
     assert created.json()["events"]["filter"] == {
         "type": "EXPRESSION_LANGUAGE",
         "eventFilterMap": [
-            {"event": "group.user_membership.add",
-             "condition": {"version": None, "expression": SALES}},
+            {
+                "event": "group.user_membership.add",
+                "condition": {"version": None, "expression": SALES},
+            },
         ],
-    }  # fmt: skip
+    }
     fetched = api.get(f"/api/v1/eventHooks/{created.json()['id']}").json()
     assert fetched["events"]["filter"] == created.json()["events"]["filter"]
     # An echoed GET body (with the read-only version) is accepted back unchanged.
@@ -58,21 +60,30 @@ def test_a_put_without_filter_clears_it(api, hook_body):
 @pytest.mark.parametrize(
     ("entries", "cause"),
     [
-        ([entry("user.session.start", "event.actor.id eq 'x'")],
-         "events.filter.eventFilterMap[user.session.start]: 'user.session.start' is not one of "
-         "the hook's event types"),
-        ([entry("user.lifecycle.create", "event.actor.id eq")],
-         "events.filter.eventFilterMap[user.lifecycle.create]: Column 18: expected a value"),
-        ([entry("user.lifecycle.create", "event.actor.id")],
-         "events.filter.eventFilterMap[user.lifecycle.create]: "),
-        ([entry("user.lifecycle.create", "")],
-         "The expression cannot be left blank"),
-        ([entry("user.lifecycle.create", "x eq 'y'")],
-         "events.filter.eventFilterMap[user.lifecycle.create]: "),
-        ([entry("user.lifecycle.create", "true"), entry("user.lifecycle.create", "false")],
-         "'user.lifecycle.create' has more than one filter"),
+        (
+            [entry("user.session.start", "event.actor.id eq 'x'")],
+            "events.filter.eventFilterMap[user.session.start]: 'user.session.start' is not one of "
+            "the hook's event types",
+        ),
+        (
+            [entry("user.lifecycle.create", "event.actor.id eq")],
+            "events.filter.eventFilterMap[user.lifecycle.create]: Column 18: expected a value",
+        ),
+        (
+            [entry("user.lifecycle.create", "event.actor.id")],
+            "events.filter.eventFilterMap[user.lifecycle.create]: ",
+        ),
+        ([entry("user.lifecycle.create", "")], "The expression cannot be left blank"),
+        (
+            [entry("user.lifecycle.create", "x eq 'y'")],
+            "events.filter.eventFilterMap[user.lifecycle.create]: ",
+        ),
+        (
+            [entry("user.lifecycle.create", "true"), entry("user.lifecycle.create", "false")],
+            "'user.lifecycle.create' has more than one filter",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_filters_are_400_with_the_event_type_and_position(api, hook_body, entries, cause):
     response = api.post("/api/v1/eventHooks", with_filter(hook_body, entries), format="json")
     assert response.status_code == 400
@@ -96,21 +107,37 @@ def test_an_unknown_filter_type_is_refused(api, hook_body):
 def test_matching_uses_the_filter_and_counts_errors_as_false(api, hook_body):
     body = with_filter(
         hook_body,
-        [entry("group.user_membership.add", SALES),
-         entry("user.lifecycle.create", "event.debugData.count > 3")],
-    )  # fmt: skip
+        [
+            entry("group.user_membership.add", SALES),
+            entry("user.lifecycle.create", "event.debugData.count > 3"),
+        ],
+    )
     hook = api.post("/api/v1/eventHooks", body, format="json").json()
     EventHook.objects.filter(pk=hook["id"]).update(verification_status="VERIFIED")
-    event_publish(events=[
-        {"eventType": "group.user_membership.add", "uuid": "sales",
-         "target": [{"type": "UserGroup", "displayName": "Sales"}]},
-        {"eventType": "group.user_membership.add", "uuid": "support",
-         "target": [{"type": "UserGroup", "displayName": "Support"}]},
-        {"eventType": "user.lifecycle.create", "uuid": "big",
-         "debugContext": {"debugData": {"count": 5}}},
-        {"eventType": "user.lifecycle.create", "uuid": "broken",
-         "debugContext": {"debugData": {"count": "five"}}},
-    ])  # fmt: skip
+    event_publish(
+        events=[
+            {
+                "eventType": "group.user_membership.add",
+                "uuid": "sales",
+                "target": [{"type": "UserGroup", "displayName": "Sales"}],
+            },
+            {
+                "eventType": "group.user_membership.add",
+                "uuid": "support",
+                "target": [{"type": "UserGroup", "displayName": "Support"}],
+            },
+            {
+                "eventType": "user.lifecycle.create",
+                "uuid": "big",
+                "debugContext": {"debugData": {"count": 5}},
+            },
+            {
+                "eventType": "user.lifecycle.create",
+                "uuid": "broken",
+                "debugContext": {"debugData": {"count": "five"}},
+            },
+        ]
+    )
     matched = set(OutboxEntry.objects.values_list("event__uuid", flat=True))
     assert matched == {"sales", "big"}
     from hooks.models import Event

@@ -19,9 +19,18 @@ def test_create_answers_200_with_an_active_unverified_hook_in_oktas_key_order(ap
     assert response.status_code == 200
     body = response.json()
     assert list(body)[:11] == [
-        "id", "status", "verificationStatus", "name", "description", "created", "createdBy",
-        "lastUpdated", "events", "channel", "_links",
-    ]  # fmt: skip
+        "id",
+        "status",
+        "verificationStatus",
+        "name",
+        "description",
+        "created",
+        "createdBy",
+        "lastUpdated",
+        "events",
+        "channel",
+        "_links",
+    ]
     assert re.fullmatch(r"who[0-9A-Za-z]{17}", body["id"])
     assert body["status"] == "ACTIVE"
     assert body["verificationStatus"] == "UNVERIFIED"
@@ -223,8 +232,15 @@ def test_the_openapi_schema_and_reference_page_are_served_without_a_cdn(admin_cl
     schema = client.get("/api/v1/schema")
     assert schema.status_code == 200
     text = schema.content.decode()
-    for operation in ("listEventHooks", "createEventHook", "verifyEventHook", "publishEvents",
-                      "listLogEvents", "listEventHookDeliveries", "previewEventHook"):  # fmt: skip
+    for operation in (
+        "listEventHooks",
+        "createEventHook",
+        "verifyEventHook",
+        "publishEvents",
+        "listLogEvents",
+        "listEventHookDeliveries",
+        "previewEventHook",
+    ):
         assert operation in text
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200

@@ -14,12 +14,17 @@ SINCE = "2026-01-01T00:00:00.000Z"
 
 
 def publish(*numbers: int, actor: str = "other@x.io") -> None:
-    event_publish(events=[
-        {"eventType": "user.session.start", "uuid": f"p{n:03d}",
-         "published": f"2026-01-01T00:00:{n:02d}.000Z",
-         "actor": {"id": "00u1", "alternateId": actor}}
-        for n in numbers
-    ])  # fmt: skip
+    event_publish(
+        events=[
+            {
+                "eventType": "user.session.start",
+                "uuid": f"p{n:03d}",
+                "published": f"2026-01-01T00:00:{n:02d}.000Z",
+                "actor": {"id": "00u1", "alternateId": actor},
+            }
+            for n in numbers
+        ]
+    )
 
 
 def next_link(response) -> str | None:
@@ -33,8 +38,10 @@ def follow(api, url: str):
 
 
 def test_an_empty_page_has_a_next_link_that_sees_later_events(api):
-    first = api.get("/api/v1/logs", {"since": SINCE, "sortOrder": "ASCENDING",
-                                     "filter": 'eventType eq "user.session.start"'})  # fmt: skip
+    first = api.get(
+        "/api/v1/logs",
+        {"since": SINCE, "sortOrder": "ASCENDING", "filter": 'eventType eq "user.session.start"'},
+    )
     assert first.status_code == 200 and first.json() == []
     link = next_link(first)
     assert link is not None and "since=" in link and "until" not in link
@@ -69,8 +76,10 @@ def test_with_until_the_last_page_has_no_next_link(api):
 
 def test_descending_pages_end_as_before(api):
     publish(0)
-    response = api.get("/api/v1/logs", {"since": SINCE, "sortOrder": "DESCENDING",
-                                        "filter": 'eventType eq "user.session.start"'})  # fmt: skip
+    response = api.get(
+        "/api/v1/logs",
+        {"since": SINCE, "sortOrder": "DESCENDING", "filter": 'eventType eq "user.session.start"'},
+    )
     assert len(response.json()) == 1 and next_link(response) is None
 
 

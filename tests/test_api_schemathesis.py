@@ -69,12 +69,14 @@ FUZZ_EXAMPLES = 40
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 OFFSETS = st.sampled_from(["", "Z", "+01:00", "-01:00", "+23:59", "-23:59", "+99:00"])
 TIMESTAMPS = st.one_of(
-    st.builds(lambda moment, offset: moment.isoformat() + offset,
-              st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
-              OFFSETS),
+    st.builds(
+        lambda moment, offset: moment.isoformat() + offset,
+        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+        OFFSETS,
+    ),
     st.sampled_from(["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]),
     TEXT,
-)  # fmt: skip
+)
 LIMITS = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.text(st.sampled_from("0123456789²³¹١٢٠۳٤߀𝟘-+ .e"), min_size=0, max_size=8),
@@ -83,10 +85,11 @@ LIMITS = st.one_of(
 CURSORS = st.one_of(
     st.builds(
         lambda moment, pk: base64.urlsafe_b64encode(f"{moment}|{pk}".encode()).decode(),
-        TIMESTAMPS, st.one_of(st.integers(min_value=-(2**70), max_value=2**70), TEXT),
+        TIMESTAMPS,
+        st.one_of(st.integers(min_value=-(2**70), max_value=2**70), TEXT),
     ),
     TEXT,
-)  # fmt: skip
+)
 FILTERS = st.one_of(
     st.integers(0, 6000).map(lambda n: "(" * n + 'eventType eq "user.session.start"' + ")" * n),
     st.integers(0, 3000).map(lambda n: "not " * n + "eventType pr"),
@@ -94,9 +97,11 @@ FILTERS = st.one_of(
     TEXT,
 )
 FUZZ_SETTINGS = hypothesis_settings(
-    max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    database=None,
     suppress_health_check=list(HealthCheck),
-)  # fmt: skip
+)
 
 
 def assert_okta_answer(response) -> None:
@@ -113,11 +118,17 @@ def test_log_parameters_never_answer_5xx(api, settings):
     @given(
         params=st.fixed_dictionaries(
             {},
-            optional={"limit": LIMITS, "since": TIMESTAMPS, "until": TIMESTAMPS,
-                      "after": CURSORS, "filter": FILTERS, "q": TEXT,
-                      "sortOrder": st.sampled_from(["ASCENDING", "DESCENDING"])},
+            optional={
+                "limit": LIMITS,
+                "since": TIMESTAMPS,
+                "until": TIMESTAMPS,
+                "after": CURSORS,
+                "filter": FILTERS,
+                "q": TEXT,
+                "sortOrder": st.sampled_from(["ASCENDING", "DESCENDING"]),
+            },
         )
-    )  # fmt: skip
+    )
     @FUZZ_SETTINGS
     def explore(params):
         assert_okta_answer(api.get("/api/v1/logs", params))
@@ -132,10 +143,15 @@ def test_delivery_parameters_never_answer_5xx(api, settings, create_hook):
     @given(
         params=st.fixed_dictionaries(
             {},
-            optional={"limit": LIMITS, "since": TIMESTAMPS, "until": TIMESTAMPS,
-                      "after": CURSORS, "status": TEXT},
+            optional={
+                "limit": LIMITS,
+                "since": TIMESTAMPS,
+                "until": TIMESTAMPS,
+                "after": CURSORS,
+                "status": TEXT,
+            },
         )
-    )  # fmt: skip
+    )
     @FUZZ_SETTINGS
     def explore(params):
         assert_okta_answer(api.get(f"/api/v1/eventHooks/{hook_id}/deliveries", params))

@@ -9,13 +9,23 @@ from hooks.models import Event, Source
 
 pytestmark = pytest.mark.django_db
 
-HOOK_SOURCE = {"name": "Acme event hook", "type": "OKTA_EVENT_HOOK",
-               "config": {"authScheme": {"type": "HEADER", "key": "Authorization",
-                                         "value": "Bearer okta-secret"}}}  # fmt: skip
-READER = {"name": "Acme System Log", "type": "OKTA_SYSTEM_LOG",
-          "config": {"orgUrl": "https://acme.okta.com/", "token": "00tok-en",
-                     "filter": 'eventType sw "user."',
-                     "since": "2026-01-01T00:00:00Z"}}  # fmt: skip
+HOOK_SOURCE = {
+    "name": "Acme event hook",
+    "type": "OKTA_EVENT_HOOK",
+    "config": {
+        "authScheme": {"type": "HEADER", "key": "Authorization", "value": "Bearer okta-secret"}
+    },
+}
+READER = {
+    "name": "Acme System Log",
+    "type": "OKTA_SYSTEM_LOG",
+    "config": {
+        "orgUrl": "https://acme.okta.com/",
+        "token": "00tok-en",
+        "filter": 'eventType sw "user."',
+        "since": "2026-01-01T00:00:00Z",
+    },
+}
 
 
 def create(api, body, status=200):
@@ -44,16 +54,20 @@ def test_an_event_hook_source_has_an_ingest_url_and_hides_its_secret(api):
 
 def test_a_reader_source_reports_its_lag_and_hides_its_token(api):
     body = create(api, READER)
-    assert body["config"] == {"orgUrl": "https://acme.okta.com", "filter": 'eventType sw "user."',
-                              "since": "2026-01-01T00:00:00.000Z"}  # fmt: skip
+    assert body["config"] == {
+        "orgUrl": "https://acme.okta.com",
+        "filter": 'eventType sw "user."',
+        "since": "2026-01-01T00:00:00.000Z",
+    }
     assert body["lagSeconds"] is None and "ingestUrl" not in body
     assert "00tok-en" not in str(body)
     assert Source.objects.get(pk=body["id"]).token == "00tok-en"
 
 
 def test_a_reader_starts_now_by_default(api):
-    body = create(api, {**READER, "config": {k: v for k, v in READER["config"].items()
-                                              if k != "since"}})  # fmt: skip
+    body = create(
+        api, {**READER, "config": {k: v for k, v in READER["config"].items() if k != "since"}}
+    )
     assert body["config"]["since"][:4] >= "2026"
 
 
@@ -72,29 +86,47 @@ def test_list_get_and_404(api):
     [
         ({**HOOK_SOURCE, "name": ""}, "name: The field cannot be left blank"),
         ({**HOOK_SOURCE, "name": "x" * 256}, "name: Must be at most 255 characters"),
-        ({**HOOK_SOURCE, "type": "WEBHOOK"},
-         "type: Must be one of OKTA_EVENT_HOOK, OKTA_SYSTEM_LOG"),
+        (
+            {**HOOK_SOURCE, "type": "WEBHOOK"},
+            "type: Must be one of OKTA_EVENT_HOOK, OKTA_SYSTEM_LOG",
+        ),
         ({**HOOK_SOURCE, "config": {}}, "config.authScheme.key: The ingest URL needs a header"),
-        ({**HOOK_SOURCE, "config": {"authScheme": {"key": "Content-Type", "value": "x"}}},
-         "config.authScheme.key: 'Content-Type' is reserved"),
-        ({**HOOK_SOURCE, "config": {"authScheme": {"key": "X-Secret", "value": "caf\u00e9"}}},
-         "config.authScheme.value: The value of X-Secret may only contain printable ASCII"),
-        ({**HOOK_SOURCE, "config": {"authScheme": {"key": "X Bad", "value": "v"}}},
-         "config.authScheme.key: 'X Bad' is not a valid header name"),
-        ({**READER, "config": {**READER["config"], "orgUrl": "http://acme.okta.com"}},
-         "config.orgUrl: "),
-        ({**READER, "config": {**READER["config"], "orgUrl": "https://10.0.0.7"}},
-         "config.orgUrl: "),
-        ({**READER, "config": {**READER["config"], "orgUrl": "https://acme.okta.com:22"}},
-         "config.orgUrl: "),
-        ({**READER, "config": {**READER["config"], "orgUrl": "https://acme.okta.com/api"}},
-         "config.orgUrl: Give the org's address only"),
-        ({**READER, "config": {**READER["config"], "token": ""}},
-         "config.token: The field cannot be left blank"),
-        ({**READER, "config": {**READER["config"], "filter": 'eventType eq'}}, "config.filter: "),
+        (
+            {**HOOK_SOURCE, "config": {"authScheme": {"key": "Content-Type", "value": "x"}}},
+            "config.authScheme.key: 'Content-Type' is reserved",
+        ),
+        (
+            {**HOOK_SOURCE, "config": {"authScheme": {"key": "X-Secret", "value": "caf\u00e9"}}},
+            "config.authScheme.value: The value of X-Secret may only contain printable ASCII",
+        ),
+        (
+            {**HOOK_SOURCE, "config": {"authScheme": {"key": "X Bad", "value": "v"}}},
+            "config.authScheme.key: 'X Bad' is not a valid header name",
+        ),
+        (
+            {**READER, "config": {**READER["config"], "orgUrl": "http://acme.okta.com"}},
+            "config.orgUrl: ",
+        ),
+        (
+            {**READER, "config": {**READER["config"], "orgUrl": "https://10.0.0.7"}},
+            "config.orgUrl: ",
+        ),
+        (
+            {**READER, "config": {**READER["config"], "orgUrl": "https://acme.okta.com:22"}},
+            "config.orgUrl: ",
+        ),
+        (
+            {**READER, "config": {**READER["config"], "orgUrl": "https://acme.okta.com/api"}},
+            "config.orgUrl: Give the org's address only",
+        ),
+        (
+            {**READER, "config": {**READER["config"], "token": ""}},
+            "config.token: The field cannot be left blank",
+        ),
+        ({**READER, "config": {**READER["config"], "filter": "eventType eq"}}, "config.filter: "),
         ({**READER, "config": {**READER["config"], "since": "yesterday"}}, "config.since: "),
     ],
-)  # fmt: skip
+)
 def test_validation_names_the_cause(api, body, expected):
     answer = create(api, body, status=400)
     assert answer["errorCode"] == "E0000001"
@@ -144,10 +176,18 @@ def test_lifecycle_delete_and_audit_trail(api):
     api.post(f"{url}/lifecycle/deactivate")
     assert api.delete(url).status_code == 204
     assert not Source.objects.filter(pk=body["id"]).exists()
-    trail = list(Event.objects.filter(data__target__0__id=body["id"]).order_by("id")
-                 .values_list("event_type", flat=True))  # fmt: skip
-    assert trail == ["source.created", "source.deactivated", "source.activated",
-                     "source.deactivated", "source.deleted"]  # fmt: skip
+    trail = list(
+        Event.objects.filter(data__target__0__id=body["id"])
+        .order_by("id")
+        .values_list("event_type", flat=True)
+    )
+    assert trail == [
+        "source.created",
+        "source.deactivated",
+        "source.activated",
+        "source.deactivated",
+        "source.deleted",
+    ]
 
 
 def test_source_audit_types_cannot_be_published(api):

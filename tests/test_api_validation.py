@@ -80,11 +80,13 @@ def test_http_is_accepted_for_an_allowed_network(api, hook_body, settings):
 @pytest.mark.parametrize(
     ("uri", "cause"),
     [
-        ("https://receiver.example.com:22/hook",
-         "Port 22 is not allowed; allowed ports are 80, 443, 1024-65535."),
+        (
+            "https://receiver.example.com:22/hook",
+            "Port 22 is not allowed; allowed ports are 80, 443, 1024-65535.",
+        ),
         ("https://receiver.example.com:0/hook", "Port 0 is not a valid port."),
     ],
-)  # fmt: skip
+)
 def test_the_port_must_be_allowed(api, hook_body, uri, cause):
     hook_body["channel"]["config"]["uri"] = uri
     assert causes_of(post(api, hook_body)) == [f"channel.config.uri: {cause}"]
@@ -123,8 +125,9 @@ def test_enums_are_checked(api, hook_body):
 def test_reserved_headers_are_refused(api, hook_body, key):
     hook_body["channel"]["config"]["headers"] = [{"key": key, "value": "x"}]
     causes = causes_of(post(api, hook_body))
-    assert causes == [f"channel.config.headers[0].key: '{key}' is reserved and cannot be set "
-                      "as a custom header"]  # fmt: skip
+    assert causes == [
+        f"channel.config.headers[0].key: '{key}' is reserved and cannot be set as a custom header"
+    ]
 
 
 def test_header_names_must_be_tokens_and_values_single_lines(api, hook_body):

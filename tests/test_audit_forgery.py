@@ -54,5 +54,6 @@ def test_the_catalog_api_shows_them_read_only(api):
 
 def test_the_console_still_writes_its_own_audit_events(api, hook_body):
     created = api.post("/api/v1/eventHooks", hook_body, format="json").json()
-    assert Event.objects.filter(event_type="event_hook.created",
-                                data__target__0__id=created["id"]).exists()  # fmt: skip
+    assert Event.objects.filter(
+        event_type="event_hook.created", data__target__0__id=created["id"]
+    ).exists()

@@ -22,12 +22,18 @@ def hook(make_hook) -> EventHook:
 
 def filter_data() -> dict:
     return {
-        "f0-apply": "on", "f0-mode": "simple", "f0-expression": "",
-        "f0-row_field": ["actor.alternateId"], "f0-row_operator": ["eq"],
+        "f0-apply": "on",
+        "f0-mode": "simple",
+        "f0-expression": "",
+        "f0-row_field": ["actor.alternateId"],
+        "f0-row_operator": ["eq"],
         "f0-row_value": ["admin@example.com"],
-        "f1-mode": "simple", "f1-expression": "",
-        "f1-row_field": ["eventType"], "f1-row_operator": ["eq"], "f1-row_value": [""],
-    }  # fmt: skip
+        "f1-mode": "simple",
+        "f1-expression": "",
+        "f1-row_field": ["eventType"],
+        "f1-row_operator": ["eq"],
+        "f1-row_value": [""],
+    }
 
 
 @pytest.mark.parametrize("section", ["²", "١", "-1", "9" * 5000, " 0"])
@@ -74,8 +80,9 @@ def test_out_of_range_times_on_the_system_log_are_a_form_error(admin_client, nam
 
 @pytest.mark.parametrize("name", ["since", "until"])
 @pytest.mark.parametrize("moment", OUT_OF_RANGE_TIMES)
-def test_out_of_range_times_on_the_deliveries_tab_are_a_form_error(admin_client, hook, name,
-                                                                   moment):  # fmt: skip
+def test_out_of_range_times_on_the_deliveries_tab_are_a_form_error(
+    admin_client, hook, name, moment
+):
     response = admin_client.get(reverse("hooks:hook-deliveries", args=[hook.id]), {name: moment})
     assert response.status_code == 200
     assert response.context["filter_form"].errors[name]

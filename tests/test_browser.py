@@ -69,8 +69,9 @@ def test_a_hook_from_creation_to_deletion(live_server, admin_user, cluster, rece
         page.wait_for_function("document.querySelectorAll('input[name=headers_key]').length === 3")
         assert page.locator("input[name=headers_key]").nth(0).input_value() == "X-Team"
         page.fill("#event-type-search", "mfa.factor.activate")
-        page.wait_for_selector("#event-type-list input[value='user.lifecycle.create']",
-                               state="detached")  # fmt: skip
+        page.wait_for_selector(
+            "#event-type-list input[value='user.lifecycle.create']", state="detached"
+        )
         page.check("#event-type-list input[value='user.mfa.factor.activate']")
         assert page.input_value("#id_auth_value") == AUTH_SECRET  # htmx kept the typed secret
         shot(page, "03-create-details")
@@ -122,8 +123,9 @@ def test_a_hook_from_creation_to_deletion(live_server, admin_user, cluster, rece
         page.wait_for_url("**/deliveries")
         actor = {"id": "00uOPS", "alternateId": FILTER_VALUE}
         event_publish(events=[{"eventType": "user.mfa.factor.activate", "actor": actor}])
-        page.wait_for_selector("details.delivery:has(.kind:text-is('Events')) .badge.ok",
-                               timeout=30_000)  # fmt: skip
+        page.wait_for_selector(
+            "details.delivery:has(.kind:text-is('Events')) .badge.ok", timeout=30_000
+        )
         receiver.wait_for_events(1, timeout=10)
         page.locator("details.delivery:has(.kind:text-is('Events')) summary").first.click()
         page.wait_for_selector("details.delivery[open] .attempt")
@@ -174,9 +176,13 @@ def test_core_pages_work_with_javascript_disabled(live_server, admin_user):
     with chromium() as browser:
         page = new_page(browser, javascript=False)
         log_in(page, base)
-        for path, title in [("/", "Event Hooks"), ("/eventhooks/new", "Create event hook"),
-                            ("/catalog", "Event Catalog"), ("/logs", "System Log"),
-                            ("/tokens", "API Tokens")]:  # fmt: skip
+        for path, title in [
+            ("/", "Event Hooks"),
+            ("/eventhooks/new", "Create event hook"),
+            ("/catalog", "Event Catalog"),
+            ("/logs", "System Log"),
+            ("/tokens", "API Tokens"),
+        ]:
             page.goto(f"{base}{path}")
             assert page.title().startswith(title)
         # The no-JavaScript search and "add another header" are plain submits.

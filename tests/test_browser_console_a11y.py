@@ -72,18 +72,30 @@ def console(live_server, admin_user, receiver):
     )
     EventHook.objects.filter(pk=hook.pk).update(verification_status="VERIFIED")
     hook_create(
-        spec=HookSpec(name="Audit mirror with a rather long name to wrap on phones",
-                      uri="https://receiver.example.com/a-very-long/path/that/must/wrap/on/a/phone",
-                      event_types=["group.user_membership.add"]),
+        spec=HookSpec(
+            name="Audit mirror with a rather long name to wrap on phones",
+            uri="https://receiver.example.com/a-very-long/path/that/must/wrap/on/a/phone",
+            event_types=["group.user_membership.add"],
+        ),
         actor=Actor(user=admin_user),
-    )  # fmt: skip
-    event_publish(events=[{
-        "eventType": "user.lifecycle.create",
-        "actor": {"id": "00uA11Y", "alternateId": "ops@example.com", "type": "User"},
-        "target": [{"id": "00uNEW", "type": "User", "alternateId": "new.hire@example.com",
-                    "displayName": "New Hire"}],
-        "displayMessage": "Create okta user",
-    }])  # fmt: skip
+    )
+    event_publish(
+        events=[
+            {
+                "eventType": "user.lifecycle.create",
+                "actor": {"id": "00uA11Y", "alternateId": "ops@example.com", "type": "User"},
+                "target": [
+                    {
+                        "id": "00uNEW",
+                        "type": "User",
+                        "alternateId": "new.hire@example.com",
+                        "displayName": "New Hire",
+                    }
+                ],
+                "displayMessage": "Create okta user",
+            }
+        ]
+    )
     token_create(user=admin_user, name="Terraform CI")
     hook.refresh_from_db()
     return hook
@@ -123,8 +135,9 @@ def check_both_sizes(page, name: str, problems: dict) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
-def test_every_page_fits_a_phone_and_has_no_serious_axe_violation(browser, live_server, console,
-                                                                   staff_user):  # fmt: skip
+def test_every_page_fits_a_phone_and_has_no_serious_axe_violation(
+    browser, live_server, console, staff_user
+):
     base, hook = live_server.url, console
     token = ApiToken.objects.get(name="Terraform CI")
     page = open_page(browser)
@@ -184,8 +197,10 @@ def test_every_page_fits_a_phone_and_has_no_serious_axe_violation(browser, live_
 
     # The 500 page as Django's handler renders it (no request context), served to the browser.
     html = server_error(RequestFactory().get("/")).content
-    page.route(f"{base}/__500", lambda route: route.fulfill(status=500, body=html,
-                                                            content_type="text/html"))  # fmt: skip
+    page.route(
+        f"{base}/__500",
+        lambda route: route.fulfill(status=500, body=html, content_type="text/html"),
+    )
     page.goto(f"{base}/__500")
     assert "Something went wrong on our side" in page.inner_text("main")
     check_both_sizes(page, "500", problems)
@@ -303,8 +318,9 @@ def contrast(first: str, second: str) -> float:
 
     def luminance(colour: str) -> float:
         red, green, blue = (int(v) / 255 for v in re.findall(r"[\d.]+", colour)[:3])
-        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-                  for c in (red, green, blue)]  # fmt: skip
+        linear = [
+            c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)
+        ]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
     light, dark = sorted((luminance(first), luminance(second)), reverse=True)
@@ -384,9 +400,14 @@ def test_the_system_log_reads_the_hooks_of_a_page_in_one_query(admin_client, adm
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    hook, _ = hook_create(spec=HookSpec(name="Counted", uri="https://receiver.example.com/c",
-                                        event_types=["user.lifecycle.create"]),
-                          actor=Actor(user=admin_user))  # fmt: skip
+    hook, _ = hook_create(
+        spec=HookSpec(
+            name="Counted",
+            uri="https://receiver.example.com/c",
+            event_types=["user.lifecycle.create"],
+        ),
+        actor=Actor(user=admin_user),
+    )
 
     def publish_matched(count: int) -> None:
         for _ in range(count):

@@ -26,24 +26,31 @@ def orm_beside_playwright(monkeypatch):
 
 def make_hook(user, name="Finder", uri="https://receiver.example.com/okta", **changes):
     spec = HookSpec(
-        name=name, uri=uri, description="Round two",
+        name=name,
+        uri=uri,
+        description="Round two",
         event_types=["user.lifecycle.create", "user.session.start"],
-        auth_key="Authorization", auth_value="Bearer f1nd-SECRET", **changes,
-    )  # fmt: skip
+        auth_key="Authorization",
+        auth_value="Bearer f1nd-SECRET",
+        **changes,
+    )
     return hook_create(spec=spec, actor=Actor(user=user))
 
 
 def event(uuid, event_type="user.lifecycle.create", actor="ops@example.com"):
     return {
-        "uuid": uuid, "eventType": event_type, "published": "2026-01-01T00:00:00.000Z",
+        "uuid": uuid,
+        "eventType": event_type,
+        "published": "2026-01-01T00:00:00.000Z",
         "actor": {"id": f"00u{actor[:3]}", "type": "User", "alternateId": actor},
         "target": [{"id": "00uT", "type": "User", "displayName": "Tess Target"}],
-    }  # fmt: skip
+    }
 
 
 def delivery(hook, status, *events, minutes_ago=0, duration=87.0):
-    row = Delivery.objects.create(hook=hook, status=status, event_count=len(events),
-                                  attempt_count=1, last_status_code=200)  # fmt: skip
+    row = Delivery.objects.create(
+        hook=hook, status=status, event_count=len(events), attempt_count=1, last_status_code=200
+    )
     row.body = encode(
         envelope(hook_id=hook.id, envelope_id=str(row.envelope_id), events=list(events))
     )
@@ -52,10 +59,16 @@ def delivery(hook, status, *events, minutes_ago=0, duration=87.0):
     Delivery.objects.filter(pk=row.pk).update(created_at=moment)
     ok = status == "SUCCEEDED"
     DeliveryAttempt.objects.create(
-        delivery=row, number=1, started_at=moment, finished_at=moment, duration_ms=duration,
-        outcome="SUCCESS" if ok else "FAILURE", response_status=200 if ok else 500,
-        request_headers={"Accept": "application/json"}, error="" if ok else "HTTP 500",
-    )  # fmt: skip
+        delivery=row,
+        number=1,
+        started_at=moment,
+        finished_at=moment,
+        duration_ms=duration,
+        outcome="SUCCESS" if ok else "FAILURE",
+        response_status=200 if ok else 500,
+        request_headers={"Accept": "application/json"},
+        error="" if ok else "HTTP 500",
+    )
     return row
 
 
@@ -79,8 +92,9 @@ def badges(page) -> list[str]:
 def test_deliveries_you_can_find(live_server, admin_user):
     hook, _ = make_hook(admin_user)
     failed = delivery(hook, "FAILED", event("u-f1"), minutes_ago=3, duration=1503.0)
-    delivery(hook, "SUCCEEDED", event("u-s1", "user.session.start", "bea@example.com"),
-             minutes_ago=2)  # fmt: skip
+    delivery(
+        hook, "SUCCEEDED", event("u-s1", "user.session.start", "bea@example.com"), minutes_ago=2
+    )
     found = delivery(hook, "SUCCEEDED", event("u-s2"), event("u-s3"), minutes_ago=1)
     base = live_server.url
     with chromium() as browser:
@@ -231,8 +245,10 @@ def test_copy_falls_back_without_the_clipboard_api(live_server, admin_user):
         page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
         log_in(page, base)
         page.goto(f"{base}/eventhooks/{hook.id}")
-        page.evaluate("window.copied = ''; document.addEventListener('copy', () => "
-                      "{ window.copied = document.getSelection().toString(); })")  # fmt: skip
+        page.evaluate(
+            "window.copied = ''; document.addEventListener('copy', () => "
+            "{ window.copied = document.getSelection().toString(); })"
+        )
         page.click("button[data-copy='hook-id']")
         page.wait_for_selector("button[data-copy='hook-id'].copied")
         assert page.evaluate("window.copied") == hook.id
@@ -262,8 +278,11 @@ def test_filter_builder_fixes(live_server, admin_user):
         page.wait_for_timeout(500)
         assert page.locator("input[name=f0-row_value]").count() == 2  # one row added, not two
         assert page.locator("input[name=f0-row_value]").nth(0).input_value() == "adm"
-        ops = [o for o in page.locator("select[name=f0-row_operator] >> nth=0").inner_text()
-               .split("\n") if o.strip()]  # fmt: skip
+        ops = [
+            o
+            for o in page.locator("select[name=f0-row_operator] >> nth=0").inner_text().split("\n")
+            if o.strip()
+        ]
         assert [o.split(" ·")[0].strip() for o in ops] == ["eq", "ne", "sw", "co", "ew"]
         shot(page, "36-filters-operators")
 
@@ -346,9 +365,11 @@ def test_hook_overview_edit_page_and_health(live_server, admin_user):
     hook, _ = make_hook(admin_user)
     make_hook(admin_user, name="Quiet one")
     EventHook.objects.filter(pk=hook.pk).update(
-        consecutive_failures=1, failing_since=timezone.now() - timedelta(minutes=5),
-        last_delivery_at=timezone.now(), last_delivery_outcome="FAILED",
-    )  # fmt: skip
+        consecutive_failures=1,
+        failing_since=timezone.now() - timedelta(minutes=5),
+        last_delivery_at=timezone.now(),
+        last_delivery_outcome="FAILED",
+    )
     base = live_server.url
     with chromium() as browser:
         page = new_page(browser)

@@ -38,9 +38,12 @@ def test_connect_a_source_and_find_its_events(live_server, admin_user):
         assert ingest == f"{base}/ingest/okta/{source.pk}"
         # Okta delivers an envelope to the URL shown.
         body = {"eventType": "com.okta.event_hook", "data": {"events": [okta_event(7)]}}
-        answer = requests.post(ingest, data=json.dumps(body), timeout=10,
-                               headers={"Authorization": "Bearer from-okta",
-                                        "Content-Type": "application/json"})  # fmt: skip
+        answer = requests.post(
+            ingest,
+            data=json.dumps(body),
+            timeout=10,
+            headers={"Authorization": "Bearer from-okta", "Content-Type": "application/json"},
+        )
         assert answer.status_code == 204
         page.reload()
         assert "user.lifecycle.create" in page.text_content("body")

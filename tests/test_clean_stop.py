@@ -128,11 +128,13 @@ def test_run_console_stops_within_10_s_on_a_group_sigterm(tmp_path):
     log_path = tmp_path / "console.log"
     with open(log_path, "ab") as log:
         console = subprocess.Popen(
-            [sys.executable, "manage.py", "run_console", "--port", str(port),
-             "--web-workers", "2"],
-            cwd=ROOT, env=child_environment(**CLUSTER_ENV), stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [sys.executable, "manage.py", "run_console", "--port", str(port), "--web-workers", "2"],
+            cwd=ROOT,
+            env=child_environment(**CLUSTER_ENV),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
 
         def web_and_worker_up() -> bool:
@@ -145,8 +147,12 @@ def test_run_console_stops_within_10_s_on_a_group_sigterm(tmp_path):
             except OSError as error:  # an HTTPError (503: no heartbeat yet) is up too
                 return hasattr(error, "code")
 
-        wait_until(web_and_worker_up, timeout=60, interval=0.3,
-                   message=log_path.read_text(errors="replace")[-3000:])  # fmt: skip
+        wait_until(
+            web_and_worker_up,
+            timeout=60,
+            interval=0.3,
+            message=log_path.read_text(errors="replace")[-3000:],
+        )
         elapsed = stop_group_as_systemd(console, timeout=60)
     finally:
         if console.poll() is None:
@@ -173,8 +179,7 @@ def test_tasks_prefetched_but_not_started_go_back_to_the_broker():
     from hooks.management.commands._orderly_cluster import OrderlySentinel
 
     broker = get_broker()
-    task = {"id": "t1", "name": "prefetched", "func": "hooks.tasks.sweep", "args": (),
-            "kwargs": {}}  # fmt: skip
+    task = {"id": "t1", "name": "prefetched", "func": "hooks.tasks.sweep", "args": (), "kwargs": {}}
     broker.enqueue(SignedPackage.dumps(task))
     time.sleep(0.01)  # the ORM broker takes rows whose lock is in the past
     # What the pusher does: take it from the broker, put it in the cluster's task queue.

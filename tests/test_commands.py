@@ -28,15 +28,27 @@ def hook(api, hook_body, receiver):
 
 
 def test_publish_event_delivers_to_the_hook(hook, receiver):
-    output = run("publish_event", "user.lifecycle.create", "--actor", "ann@x.io",
-                 "--target", "UserGroup:Sales", "--count", "3")  # fmt: skip
+    output = run(
+        "publish_event",
+        "user.lifecycle.create",
+        "--actor",
+        "ann@x.io",
+        "--target",
+        "UserGroup:Sales",
+        "--count",
+        "3",
+    )
     assert "Published 3 user.lifecycle.create event(s); 3 delivery match(es)" in output
     events = receiver.events()
     assert len(events) == 3
     assert events[0]["actor"]["alternateId"] == "ann@x.io"
-    assert events[0]["target"][0] == {"id": stable_id("UserGroup", "Sales"), "type": "UserGroup",
-                                      "alternateId": "Sales", "displayName": "Sales",
-                                      "detailEntry": None}  # fmt: skip
+    assert events[0]["target"][0] == {
+        "id": stable_id("UserGroup", "Sales"),
+        "type": "UserGroup",
+        "alternateId": "Sales",
+        "displayName": "Sales",
+        "detailEntry": None,
+    }
     assert events[0]["actor"]["id"] == stable_id("User", "ann@x.io")
     assert events[0]["client"]["ipAddress"]  # realistic: tests/test_publish_event_realistic.py
 

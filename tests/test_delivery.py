@@ -65,9 +65,15 @@ def test_a_published_event_is_delivered_in_oktas_envelope_with_signatures(
     [request] = receiver.requests
     body = request.json
     assert list(body) == [
-        "eventType", "eventTypeVersion", "cloudEventsVersion", "source", "eventId", "data",
-        "eventTime", "contentType",
-    ]  # fmt: skip
+        "eventType",
+        "eventTypeVersion",
+        "cloudEventsVersion",
+        "source",
+        "eventId",
+        "data",
+        "eventTime",
+        "contentType",
+    ]
     assert body["eventType"] == "com.okta.event_hook"
     assert body["eventTypeVersion"] == "1.0" and body["cloudEventsVersion"] == "0.1"
     assert body["source"].endswith(f"/api/v1/eventHooks/{active_verified_hook['id']}")
@@ -307,8 +313,9 @@ def test_a_failure_inside_a_claim_puts_the_unsent_rest_back_in_the_outbox(
     failed = Delivery.objects.get(status=Delivery.Status.PENDING)
     assert failed.attempt_count == 2 and failed.next_attempt_at is not None
     assert list(failed.attempts.values_list("number", "outcome", "response_status")) == [
-        (1, "FAILURE", 500), (2, "FAILURE", 500),
-    ]  # fmt: skip
+        (1, "FAILURE", 500),
+        (2, "FAILURE", 500),
+    ]
     events_only = Delivery.objects.filter(kind=Delivery.Kind.EVENTS)
     assert events_only.filter(status=Delivery.Status.SUCCEEDED).count() == 2
     # The last two were never sent: no delivery, no attempt, back in the outbox.
@@ -454,8 +461,15 @@ def test_without_insert_returning_rows_are_saved_one_by_one(
 def test_returned_keys_are_matched_by_value_not_by_order(active_verified_hook):
     from hooks.lib.sql import insert_many
 
-    rows = [Event(uuid=f"k-{i}", published=timezone.now(), event_type="user.lifecycle.create",
-                  data={"n": i}) for i in range(5)]  # fmt: skip
+    rows = [
+        Event(
+            uuid=f"k-{i}",
+            published=timezone.now(),
+            event_type="user.lifecycle.create",
+            data={"n": i},
+        )
+        for i in range(5)
+    ]
     insert_many(rows, key="uuid")
     assert {row.uuid: row.pk for row in rows} == dict(
         Event.objects.filter(uuid__startswith="k-").values_list("uuid", "id")

@@ -40,8 +40,12 @@ def make_undeliverable(api, hook_id: str, how: str) -> None:
     elif how == "gone":  # as the 410 path does it
         from hooks.eventhooks.services import SYSTEM, hook_deactivate
 
-        hook_deactivate(hook=EventHook.objects.get(pk=hook_id), actor=SYSTEM, reason="410",
-                        audit_type="event_hook.auto_deactivated")  # fmt: skip
+        hook_deactivate(
+            hook=EventHook.objects.get(pk=hook_id),
+            actor=SYSTEM,
+            reason="410",
+            audit_type="event_hook.auto_deactivated",
+        )
     else:
         EventHook.objects.filter(pk=hook_id).update(verification_status="UNVERIFIED")
 
@@ -87,9 +91,12 @@ def test_an_expired_lease_of_a_deactivated_hook_waits_pending(
     receiver,
 ):
     delivery = Delivery.objects.create(
-        hook_id=active_verified_hook["id"], status=Delivery.Status.SENDING, attempt_count=1,
-        lease_expires_at=timezone.now() - timedelta(seconds=1), body="{}",
-    )  # fmt: skip
+        hook_id=active_verified_hook["id"],
+        status=Delivery.Status.SENDING,
+        attempt_count=1,
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+        body="{}",
+    )
     DeliveryAttempt.objects.create(delivery=delivery, number=1, started_at=timezone.now())
     make_undeliverable(api, active_verified_hook["id"], "deactivated")
     receiver.clear()
@@ -109,9 +116,13 @@ def test_a_queued_redelivery_is_not_sent_once_the_hook_is_deactivated(
     publish()
     original = Delivery.objects.get(kind=Delivery.Kind.EVENTS, status=Delivery.Status.FAILED)
     copy = Delivery.objects.create(
-        hook_id=active_verified_hook["id"], status=Delivery.Status.PENDING, body=original.body,
-        next_attempt_at=timezone.now(), redelivery_of=original, event_count=1,
-    )  # fmt: skip
+        hook_id=active_verified_hook["id"],
+        status=Delivery.Status.PENDING,
+        body=original.body,
+        next_attempt_at=timezone.now(),
+        redelivery_of=original,
+        event_count=1,
+    )
     make_undeliverable(api, active_verified_hook["id"], "deactivated")
     receiver.clear()
     assert retry_delivery(copy.pk) is False

@@ -67,8 +67,11 @@ def test_the_api_shows_a_waiting_deliverys_last_failure_and_next_attempt(
 
 def test_a_finished_delivery_has_no_next_attempt(api, hook, receiver):
     event_publish(events=[{"eventType": "user.lifecycle.create"}])
-    [shown] = [d for d in api.get(f"/api/v1/eventHooks/{hook['id']}/deliveries").json()
-               if d["kind"] == "EVENTS"]  # fmt: skip
+    [shown] = [
+        d
+        for d in api.get(f"/api/v1/eventHooks/{hook['id']}/deliveries").json()
+        if d["kind"] == "EVENTS"
+    ]
     assert shown["status"] == "SUCCEEDED" and shown["lastStatusCode"] == 200
     assert shown["nextAttemptAt"] is None and shown["lastError"] is None
     assert ISO.match(shown["lastUpdated"])
@@ -194,7 +197,6 @@ def test_a_failed_redelivery_is_offered_in_place_of_its_original(
     assert f"Redeliver all failed ({len(failed)})" in page
     receiver.set_behaviour(status=200)
     assert api.post(url, {"status": "FAILED"}, format="json").json() == {"queued": len(failed)}
-    assert {d.redelivery_of_id for d in Delivery.objects.filter(status="SUCCEEDED",
-                                                                kind="EVENTS")} == {
-        c.pk for c in copies
-    }  # fmt: skip
+    assert {
+        d.redelivery_of_id for d in Delivery.objects.filter(status="SUCCEEDED", kind="EVENTS")
+    } == {c.pk for c in copies}

@@ -148,16 +148,21 @@ def expired_a_second_time(hook_id: str, *, attempts: int, first_try_ago: float =
     """A SENDING delivery past its lease whose lease had already expired once before,
     its attempts started `first_try_ago` seconds ago."""
     delivery = Delivery.objects.create(
-        hook_id=hook_id, status=Delivery.Status.SENDING, attempt_count=attempts,
-        lease_expires_at=timezone.now() - timedelta(seconds=1), body="{}",
-    )  # fmt: skip
+        hook_id=hook_id,
+        status=Delivery.Status.SENDING,
+        attempt_count=attempts,
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+        body="{}",
+    )
     now = timezone.now() - timedelta(seconds=first_try_ago)
     for number in range(1, attempts):
         DeliveryAttempt.objects.create(
-            delivery=delivery, number=number, started_at=now,
+            delivery=delivery,
+            number=number,
+            started_at=now,
             outcome=DeliveryAttempt.Outcome.FAILURE,
             error="The worker stopped during this attempt; the delivery was re-queued.",
-        )  # fmt: skip
+        )
     DeliveryAttempt.objects.create(delivery=delivery, number=attempts, started_at=now)
     return delivery
 

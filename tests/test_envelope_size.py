@@ -21,48 +21,88 @@ def realistic_event(index: int, *, padding: int = 0) -> dict:
     event = sample_log_event("user.lifecycle.create")
     event.pop("uuid", None)
     event.pop("published", None)
-    user = {"id": f"00u{index:017d}", "type": "User", "alternateId": f"user{index}@example.com",
-            "displayName": f"User Number {index}", "detailEntry": None}  # fmt: skip
+    user = {
+        "id": f"00u{index:017d}",
+        "type": "User",
+        "alternateId": f"user{index}@example.com",
+        "displayName": f"User Number {index}",
+        "detailEntry": None,
+    }
     event.update(
         actor=user,
         client={
             "userAgent": {
                 "rawUserAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/"
                 "537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
-                "os": "Mac OS X", "browser": "CHROME",
+                "os": "Mac OS X",
+                "browser": "CHROME",
             },
-            "zone": "null", "device": "Computer", "id": None,
+            "zone": "null",
+            "device": "Computer",
+            "id": None,
             "ipAddress": f"203.0.113.{index % 250}",
             "geographicalContext": {
-                "city": "San Francisco", "state": "California", "country": "United States",
-                "postalCode": "94107", "geolocation": {"lat": 37.7697, "lon": -122.3933},
+                "city": "San Francisco",
+                "state": "California",
+                "country": "United States",
+                "postalCode": "94107",
+                "geolocation": {"lat": 37.7697, "lon": -122.3933},
             },
         },
-        securityContext={"asNumber": 64496, "asOrg": "example transit", "isp": "example isp",
-                         "domain": "example.net", "isProxy": False},
-        debugContext={"debugData": {
-            "requestId": f"Zx{index:08d}AbCdEfGhIjKlMnOp",
-            "requestUri": "/idp/idx/identify", "url": "/idp/idx/identify?",
-            "threatSuspected": "false", "behaviors": "{New Geo-Location=NEGATIVE, New Device="
-            "NEGATIVE, New IP=NEGATIVE, New State=NEGATIVE, New Country=NEGATIVE, Velocity="
-            "NEGATIVE, New City=NEGATIVE}",
-            "risk": "{level=LOW}", "dtHash": "6f1c0e3a" * 8,
-            "padding": "p" * padding,
-        }},
-        request={"ipChain": [{
-            "ip": f"203.0.113.{index % 250}", "version": "V4", "source": None,
-            "geographicalContext": {
-                "city": "San Francisco", "state": "California", "country": "United States",
-                "postalCode": "94107", "geolocation": {"lat": 37.7697, "lon": -122.3933},
-            },
-        }]},
+        securityContext={
+            "asNumber": 64496,
+            "asOrg": "example transit",
+            "isp": "example isp",
+            "domain": "example.net",
+            "isProxy": False,
+        },
+        debugContext={
+            "debugData": {
+                "requestId": f"Zx{index:08d}AbCdEfGhIjKlMnOp",
+                "requestUri": "/idp/idx/identify",
+                "url": "/idp/idx/identify?",
+                "threatSuspected": "false",
+                "behaviors": "{New Geo-Location=NEGATIVE, New Device="
+                "NEGATIVE, New IP=NEGATIVE, New State=NEGATIVE, New Country=NEGATIVE, Velocity="
+                "NEGATIVE, New City=NEGATIVE}",
+                "risk": "{level=LOW}",
+                "dtHash": "6f1c0e3a" * 8,
+                "padding": "p" * padding,
+            }
+        },
+        request={
+            "ipChain": [
+                {
+                    "ip": f"203.0.113.{index % 250}",
+                    "version": "V4",
+                    "source": None,
+                    "geographicalContext": {
+                        "city": "San Francisco",
+                        "state": "California",
+                        "country": "United States",
+                        "postalCode": "94107",
+                        "geolocation": {"lat": 37.7697, "lon": -122.3933},
+                    },
+                }
+            ]
+        },
         target=[
-            {"id": "0oa1234567890abcdef", "type": "AppInstance", "alternateId": "Sales CRM",
-             "displayName": "Sales CRM", "detailEntry": {"signOnModeType": "SAML_2_0"}},
-            {"id": f"pfd{index:017d}", "type": "AuthenticatorEnrollment",
-             "alternateId": "unknown", "displayName": "Password", "detailEntry": None},
+            {
+                "id": "0oa1234567890abcdef",
+                "type": "AppInstance",
+                "alternateId": "Sales CRM",
+                "displayName": "Sales CRM",
+                "detailEntry": {"signOnModeType": "SAML_2_0"},
+            },
+            {
+                "id": f"pfd{index:017d}",
+                "type": "AuthenticatorEnrollment",
+                "alternateId": "unknown",
+                "displayName": "Password",
+                "detailEntry": None,
+            },
         ],
-    )  # fmt: skip
+    )
     return event
 
 
@@ -119,5 +159,6 @@ def test_the_spliced_envelope_is_exactly_the_encoded_envelope():
     spliced = payloads.encode_envelope(encoded_events=encoded, **fixed)
     whole = json.loads(spliced)
     assert whole["data"]["events"] == events
-    assert spliced == payloads.encode(payloads.envelope(events=events, **fixed)
-                                      | {"eventTime": whole["eventTime"]})  # fmt: skip
+    assert spliced == payloads.encode(
+        payloads.envelope(events=events, **fixed) | {"eventTime": whole["eventTime"]}
+    )

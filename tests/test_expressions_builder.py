@@ -213,25 +213,55 @@ def test_filter_rows_are_immutable_and_comparable() -> None:
 
 OPERATOR_CASES = [
     # (row, EL it generates, an event it matches, an event it does not)
-    (FilterRow("actor.alternateId", "ne", "a@x.com"), "event.actor.alternateId ne 'a@x.com'",
-     {"actor": {"alternateId": "b@x.com"}}, {"actor": {"alternateId": "a@x.com"}}),
-    (FilterRow("actor.alternateId", "sw", "adm"), "event.actor.alternateId.startsWith('adm')",
-     {"actor": {"alternateId": "admin@x.com"}}, {"actor": {"alternateId": "x@adm.com"}}),
-    (FilterRow("actor.alternateId", "co", "@corp"), "event.actor.alternateId.contains('@corp')",
-     {"actor": {"alternateId": "a@corp.com"}}, {"actor": {"alternateId": "a@x.com"}}),
-    (FilterRow("actor.alternateId", "ew", ".org"), "event.actor.alternateId.endsWith('.org')",
-     {"actor": {"alternateId": "a@x.org"}}, {"actor": {"alternateId": "a@x.com"}}),
-    (FilterRow("target.type", "ne", "UserGroup"), "event.target.?[type eq 'UserGroup'].size() eq 0",
-     {"target": [{"type": "User"}]}, {"target": [{"type": "User"}, {"type": "UserGroup"}]}),
-    (FilterRow("target.displayName", "sw", "Sal"),
-     "event.target.?[displayName.startsWith('Sal')].size()>0",
-     {"target": [{"displayName": "Sales"}]}, {"target": [{"displayName": "HR"}]}),
-    (FilterRow("target.alternateId", "co", "corp"),
-     "event.target.?[alternateId.contains('corp')].size()>0",
-     {"target": [{"alternateId": "x@corp"}]}, {"target": [{"alternateId": None}]}),
-    (FilterRow("target.id", "ew", "7"), "event.target.?[id.endsWith('7')].size()>0",
-     {"target": [{"id": "0oa7"}]}, {"target": []}),
-]  # fmt: skip
+    (
+        FilterRow("actor.alternateId", "ne", "a@x.com"),
+        "event.actor.alternateId ne 'a@x.com'",
+        {"actor": {"alternateId": "b@x.com"}},
+        {"actor": {"alternateId": "a@x.com"}},
+    ),
+    (
+        FilterRow("actor.alternateId", "sw", "adm"),
+        "event.actor.alternateId.startsWith('adm')",
+        {"actor": {"alternateId": "admin@x.com"}},
+        {"actor": {"alternateId": "x@adm.com"}},
+    ),
+    (
+        FilterRow("actor.alternateId", "co", "@corp"),
+        "event.actor.alternateId.contains('@corp')",
+        {"actor": {"alternateId": "a@corp.com"}},
+        {"actor": {"alternateId": "a@x.com"}},
+    ),
+    (
+        FilterRow("actor.alternateId", "ew", ".org"),
+        "event.actor.alternateId.endsWith('.org')",
+        {"actor": {"alternateId": "a@x.org"}},
+        {"actor": {"alternateId": "a@x.com"}},
+    ),
+    (
+        FilterRow("target.type", "ne", "UserGroup"),
+        "event.target.?[type eq 'UserGroup'].size() eq 0",
+        {"target": [{"type": "User"}]},
+        {"target": [{"type": "User"}, {"type": "UserGroup"}]},
+    ),
+    (
+        FilterRow("target.displayName", "sw", "Sal"),
+        "event.target.?[displayName.startsWith('Sal')].size()>0",
+        {"target": [{"displayName": "Sales"}]},
+        {"target": [{"displayName": "HR"}]},
+    ),
+    (
+        FilterRow("target.alternateId", "co", "corp"),
+        "event.target.?[alternateId.contains('corp')].size()>0",
+        {"target": [{"alternateId": "x@corp"}]},
+        {"target": [{"alternateId": None}]},
+    ),
+    (
+        FilterRow("target.id", "ew", "7"),
+        "event.target.?[id.endsWith('7')].size()>0",
+        {"target": [{"id": "0oa7"}]},
+        {"target": []},
+    ),
+]
 
 
 @pytest.mark.parametrize(("filter_row", "text", "yes", "no"), OPERATOR_CASES)

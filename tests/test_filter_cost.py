@@ -168,10 +168,14 @@ def test_a_backtest_stops_when_its_total_budget_is_spent(settings):
     settings.HOOKS_FILTER_MAX_STEPS = 1000
     settings.HOOKS_FILTER_BACKTEST_MAX_STEPS = 5000
     Event.objects.bulk_create(
-        Event(uuid=f"big-{i}", published=f"2026-01-01T00:00:{i:02d}Z",
-              event_type="group.user_membership.add", data=event_with_targets(100))
+        Event(
+            uuid=f"big-{i}",
+            published=f"2026-01-01T00:00:{i:02d}Z",
+            event_type="group.user_membership.add",
+            data=event_with_targets(100),
+        )
         for i in range(20)
-    )  # fmt: skip
+    )
     result = backtest(event_type="group.user_membership.add", expression=TWO_LEVELS)
     assert result.errors == result.total  # each event costs 10,000 > 1,000: no match
     assert result.matched == 0
@@ -183,10 +187,14 @@ def test_a_stopped_backtest_says_so_on_the_api_and_in_the_console(settings, api)
     settings.HOOKS_FILTER_MAX_STEPS = 1000
     settings.HOOKS_FILTER_BACKTEST_MAX_STEPS = 5000
     Event.objects.bulk_create(
-        Event(uuid=f"big-{i}", published=f"2026-01-01T00:00:{i:02d}Z",
-              event_type="group.user_membership.add", data=event_with_targets(100))
+        Event(
+            uuid=f"big-{i}",
+            published=f"2026-01-01T00:00:{i:02d}Z",
+            event_type="group.user_membership.add",
+            data=event_with_targets(100),
+        )
         for i in range(20)
-    )  # fmt: skip
+    )
     answer = api.post(
         "/api/v1/filters/test",
         {"eventType": "group.user_membership.add", "expression": TWO_LEVELS},

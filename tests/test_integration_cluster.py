@@ -101,9 +101,13 @@ def test_retries_through_the_cluster_end_in_success(cluster, receiver):
     )
     time.sleep(1.3)  # the 1 s backoff
     delivery_sweep()
-    wait_until(lambda: "retry-0" in delivered_uuids(receiver)
-               and Delivery.objects.filter(kind="EVENTS", status="SUCCEEDED").exists(),
-               timeout=15)  # fmt: skip
+    wait_until(
+        lambda: (
+            "retry-0" in delivered_uuids(receiver)
+            and Delivery.objects.filter(kind="EVENTS", status="SUCCEEDED").exists()
+        ),
+        timeout=15,
+    )
     delivery = Delivery.objects.get(kind="EVENTS")
     assert list(delivery.attempts.values_list("response_status", flat=True)) == [500, 500, 200]
 
@@ -118,11 +122,18 @@ def test_a_filter_lets_only_matching_events_through_a_real_worker(cluster, recei
         },
     )
     for index, group in enumerate(["Sales", "Marketing", "Sales", "Support"]):
-        event_publish(events=[{
-            "eventType": "group.user_membership.add", "uuid": f"group-{index}",
-            "target": [{"type": "User", "id": "00u1"},
-                       {"type": "UserGroup", "displayName": group, "id": f"00g{index}"}],
-        }])  # fmt: skip
+        event_publish(
+            events=[
+                {
+                    "eventType": "group.user_membership.add",
+                    "uuid": f"group-{index}",
+                    "target": [
+                        {"type": "User", "id": "00u1"},
+                        {"type": "UserGroup", "displayName": group, "id": f"00g{index}"},
+                    ],
+                }
+            ]
+        )
     wait_until(lambda: len(delivered_uuids(receiver)) >= 2, timeout=15)
     time.sleep(0.5)
     assert delivered_uuids(receiver) == {"group-0", "group-2"}
@@ -170,8 +181,12 @@ def test_sigkill_of_the_cluster_loses_no_event(tmp_path, fast_settings):
                 delivery_sweep()
                 return delivered_uuids(receiver) >= expected
 
-            wait_until(everything_arrived, timeout=60, interval=0.5,
-                       message=f"missing {len(expected - delivered_uuids(receiver))}")  # fmt: skip
+            wait_until(
+                everything_arrived,
+                timeout=60,
+                interval=0.5,
+                message=f"missing {len(expected - delivered_uuids(receiver))}",
+            )
     received = [event["uuid"] for event in receiver.events()]
     duplicates = len(received) - len(set(received))
     # Duplicates only for deliveries that were in flight when the cluster died.

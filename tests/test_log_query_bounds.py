@@ -22,13 +22,18 @@ def forty_events(settings):
     settings.HOOKS_LOG_SCAN_LIMIT = 10
     event_publish(
         events=[
-            {"eventType": "user.session.start", "uuid": f"u{i:02d}",
-             "published": f"2026-01-01T00:00:{i:02d}.000Z",
-             "actor": {"id": f"00u{i:02d}",
-                       "alternateId": "match@x.io" if i in MATCHES else "other@x.io"}}
+            {
+                "eventType": "user.session.start",
+                "uuid": f"u{i:02d}",
+                "published": f"2026-01-01T00:00:{i:02d}.000Z",
+                "actor": {
+                    "id": f"00u{i:02d}",
+                    "alternateId": "match@x.io" if i in MATCHES else "other@x.io",
+                },
+            }
             for i in range(40)
         ]
-    )  # fmt: skip
+    )
 
 
 def next_link(response) -> str | None:
@@ -109,8 +114,13 @@ def test_actor_id_conditions_narrow_the_query_on_the_actor_column():
     assert compile_filter('actor.id eq "00uX"').narrowing == Q(actor_id="00uX")
     assert compile_filter('actor.id sw "00u"').narrowing == Q(actor_id__startswith="00u")
     # Stored as str(value or "")[:255]: booleans, falsy values and long ids are not exact.
-    for unnarrowed in ('actor.id eq "true"', 'actor.id eq "0"', 'actor.id sw "f"',
-                       'actor.id eq "' + "x" * 256 + '"', 'actor.id co "00u"'):  # fmt: skip
+    for unnarrowed in (
+        'actor.id eq "true"',
+        'actor.id eq "0"',
+        'actor.id sw "f"',
+        'actor.id eq "' + "x" * 256 + '"',
+        'actor.id co "00u"',
+    ):
         assert compile_filter(unnarrowed).narrowing is None, unnarrowed
 
 

@@ -45,8 +45,7 @@ def password_checks(monkeypatch) -> list[str]:
 
 
 def sign_in(client: Client, page: str, username: str, password: str, address="10.0.0.1"):
-    return client.post(page, {"username": username, "password": password},
-                       REMOTE_ADDR=address)  # fmt: skip
+    return client.post(page, {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def failed_sign_ins() -> list[dict]:

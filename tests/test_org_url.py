@@ -116,8 +116,11 @@ def test_runserver_and_a_separate_qcluster_send_the_served_address_as_source(
     log = open(tmp_path / "runserver.log", "wb")  # noqa: SIM115 - closed below
     web = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT, env=child_environment(), stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=child_environment(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         served = f"http://127.0.0.1:{port}"
         wait_until(
@@ -167,6 +170,7 @@ def test_workers_refuse_to_start_in_production_without_hooks_org_url():
     refused = run_python("manage.py", "check", **production)
     assert refused.returncode != 0
     assert "hooks.E003" in refused.stderr
-    allowed = run_python("manage.py", "check", HOOKS_ORG_URL="https://hooks.example.org",
-                         **production)  # fmt: skip
+    allowed = run_python(
+        "manage.py", "check", HOOKS_ORG_URL="https://hooks.example.org", **production
+    )
     assert allowed.returncode == 0, allowed.stderr

@@ -68,21 +68,42 @@ def test_every_event_is_fresh_but_the_same_principal_keeps_its_id():
     assert all(event["published"] for event in events)
     assert {event["actor"]["id"] for event in events} == {stable_id("User", "ann@x.io")}
     [again] = publish("user.lifecycle.create", "--actor", "ann@x.io")
-    assert again["actor"] == {"id": stable_id("User", "ann@x.io"), "type": "User",
-                              "alternateId": "ann@x.io", "displayName": "Ann",
-                              "detailEntry": None}  # fmt: skip
+    assert again["actor"] == {
+        "id": stable_id("User", "ann@x.io"),
+        "type": "User",
+        "alternateId": "ann@x.io",
+        "displayName": "Ann",
+        "detailEntry": None,
+    }
 
 
 def test_actor_and_target_override_the_made_up_ones():
-    [event] = publish("group.user_membership.add", "--actor", "ann@x.io",
-                      "--target", "bob@x.io", "--target", "UserGroup:Sales")  # fmt: skip
+    [event] = publish(
+        "group.user_membership.add",
+        "--actor",
+        "ann@x.io",
+        "--target",
+        "bob@x.io",
+        "--target",
+        "UserGroup:Sales",
+    )
     assert event["actor"]["alternateId"] == "ann@x.io"
     assert event["target"] == [
-        {"id": stable_id("User", "bob@x.io"), "type": "User", "alternateId": "bob@x.io",
-         "displayName": "Bob", "detailEntry": None},
-        {"id": stable_id("UserGroup", "Sales"), "type": "UserGroup", "alternateId": "Sales",
-         "displayName": "Sales", "detailEntry": None},
-    ]  # fmt: skip
+        {
+            "id": stable_id("User", "bob@x.io"),
+            "type": "User",
+            "alternateId": "bob@x.io",
+            "displayName": "Bob",
+            "detailEntry": None,
+        },
+        {
+            "id": stable_id("UserGroup", "Sales"),
+            "type": "UserGroup",
+            "alternateId": "Sales",
+            "displayName": "Sales",
+            "detailEntry": None,
+        },
+    ]
     assert event["target"][1]["id"].startswith("00g")
     assert event["client"]["ipAddress"]  # the rest stays realistic
 

@@ -187,8 +187,9 @@ def _redis(*args: str) -> str:
         flags = ["--daemonize", "yes", "--port", port, "--bind", host, "--save", ""]
         subprocess.run([*args, *flags, "--appendonly", "no"], check=True, timeout=10)
         return ""
-    done = subprocess.run(["redis-cli", "-h", host, "-p", port, *args], capture_output=True,
-                          text=True, timeout=10)  # fmt: skip
+    done = subprocess.run(
+        ["redis-cli", "-h", host, "-p", port, *args], capture_output=True, text=True, timeout=10
+    )
     return done.stdout.strip()
 
 
@@ -201,8 +202,12 @@ def restart_redis(seconds: float = 2.0) -> None:
     finally:
         if _redis("ping") != "PONG":
             _redis("redis-server")
-        wait_until(lambda: _redis("ping") == "PONG", timeout=20, interval=0.1,
-                   message="Redis did not come back")  # fmt: skip
+        wait_until(
+            lambda: _redis("ping") == "PONG",
+            timeout=20,
+            interval=0.1,
+            message="Redis did not come back",
+        )
 
 
 def restart_postgres() -> None:

@@ -22,8 +22,9 @@ def no_jitter(monkeypatch):
     monkeypatch.setattr(retry_policy.random, "uniform", lambda low, high: (low + high) / 2)
 
 
-def answer(status: int | None, *, error: str = "", retry_after: float | None = None,
-           blocked: bool = False) -> DeliveryResult:  # fmt: skip
+def answer(
+    status: int | None, *, error: str = "", retry_after: float | None = None, blocked: bool = False
+) -> DeliveryResult:
     return DeliveryResult(status, {}, "", 1.0, error, retry_after, blocked=blocked)
 
 
@@ -141,9 +142,17 @@ def test_probes_do_not_end_the_schedule_before_its_total_time(no_jitter):
     now = datetime(2026, 1, 1, tzinfo=UTC)
     total = sum(SCHEDULE)
     attempts = max_attempts() + 3  # a few probes beyond the schedule's steps
-    early = decide(answer(503), attempts_made=attempts, first_attempt_at=now - timedelta(
-        seconds=total - 100), now=now)  # fmt: skip
+    early = decide(
+        answer(503),
+        attempts_made=attempts,
+        first_attempt_at=now - timedelta(seconds=total - 100),
+        now=now,
+    )
     assert early == Decision(delay=100)
-    late = decide(answer(503), attempts_made=attempts,
-                  first_attempt_at=now - timedelta(seconds=total + 1), now=now)  # fmt: skip
+    late = decide(
+        answer(503),
+        attempts_made=attempts,
+        first_attempt_at=now - timedelta(seconds=total + 1),
+        now=now,
+    )
     assert late == Decision(final=True)

@@ -86,9 +86,12 @@ def test_production_defaults_are_the_safe_ones():
         "print(s.DEBUG, s.HOOKS_ALLOWED_NETWORKS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
     )
     result = run_python(
-        "-c", probe, DJANGO_SETTINGS_MODULE="hooksite.settings",
-        DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-    )  # fmt: skip
+        "-c",
+        probe,
+        DJANGO_SETTINGS_MODULE="hooksite.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "[]", "True", "True"]
 
@@ -112,8 +115,9 @@ def test_make_run_and_make_test_turn_on_development_mode_themselves(target):
         text=True,
     )
     assert dry_run.returncode == 0, dry_run.stderr
-    command = next(line for line in dry_run.stdout.splitlines() if "manage.py" in line
-                   or "pytest" in line)  # fmt: skip
+    command = next(
+        line for line in dry_run.stdout.splitlines() if "manage.py" in line or "pytest" in line
+    )
     if target == "run":
         assert "DJANGO_DEBUG=1" in command
     else:

@@ -57,12 +57,14 @@ def test_groups_and_memberships_in_both_directions(django_user_model):
     support.user_set.add(user)
     user.groups.remove(sales)
     assert [e["target"][0]["displayName"] for e in events_of("group.lifecycle.create")] == [
-        "Sales", "Support",
-    ]  # fmt: skip
+        "Sales",
+        "Support",
+    ]
     adds = events_of("group.user_membership.add")
     assert [(e["target"][0]["alternateId"], e["target"][1]["displayName"]) for e in adds] == [
-        ("cy@x.io", "Sales"), ("cy@x.io", "Support"),
-    ]  # fmt: skip
+        ("cy@x.io", "Sales"),
+        ("cy@x.io", "Support"),
+    ]
     assert len(events_of("group.user_membership.remove")) == 1
     support.delete()
     assert len(events_of("group.lifecycle.delete")) == 1

@@ -19,24 +19,32 @@ SECRET = "Bearer from-okta-123"
 
 @pytest.fixture
 def source() -> Source:
-    spec = SourceSpec(name="Okta hook", type="OKTA_EVENT_HOOK", auth_key="Authorization",
-                      auth_value=SECRET)  # fmt: skip
+    spec = SourceSpec(
+        name="Okta hook", type="OKTA_EVENT_HOOK", auth_key="Authorization", auth_value=SECRET
+    )
     return source_create(spec=spec, actor=SYSTEM)
 
 
 def envelope(*events: dict) -> bytes:
-    return json.dumps({
-        "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
-        "cloudEventsVersion": "0.1", "source": "https://acme.okta.com/api/v1/eventHooks/who1",
-        "eventId": "b5a188b9-5ece-4636-b041-482ffda96311", "eventTime": "2026-01-01T00:00:01.000Z",
-        "contentType": "application/json", "data": {"events": list(events)},
-    }).encode()  # fmt: skip
+    return json.dumps(
+        {
+            "eventType": "com.okta.event_hook",
+            "eventTypeVersion": "1.0",
+            "cloudEventsVersion": "0.1",
+            "source": "https://acme.okta.com/api/v1/eventHooks/who1",
+            "eventId": "b5a188b9-5ece-4636-b041-482ffda96311",
+            "eventTime": "2026-01-01T00:00:01.000Z",
+            "contentType": "application/json",
+            "data": {"events": list(events)},
+        }
+    ).encode()
 
 
 def post(source: Source, body: bytes, secret: str | None = SECRET):
     headers = {"HTTP_AUTHORIZATION": secret} if secret is not None else {}
-    return Client().post(f"/ingest/okta/{source.pk}", body, content_type="application/json",
-                         **headers)  # fmt: skip
+    return Client().post(
+        f"/ingest/okta/{source.pk}", body, content_type="application/json", **headers
+    )
 
 
 def test_okta_verification_needs_the_header_and_echoes_the_challenge(source):
@@ -90,20 +98,39 @@ def test_wrong_secret_malformed_and_oversized_bodies(source, settings):
 def test_an_inactive_or_unknown_source_takes_nothing(source):
     source_deactivate(source=source, actor=SYSTEM)
     assert post(source, envelope(okta_event(1))).status_code == 403
-    assert Client().post("/ingest/okta/0srNOPE", b"{}", content_type="application/json",
-                         HTTP_AUTHORIZATION=SECRET).status_code == 404  # fmt: skip
+    assert (
+        Client()
+        .post(
+            "/ingest/okta/0srNOPE",
+            b"{}",
+            content_type="application/json",
+            HTTP_AUTHORIZATION=SECRET,
+        )
+        .status_code
+        == 404
+    )
     assert not Event.objects.filter(source=source).exists()
 
 
 def test_incoming_events_go_through_local_hooks_and_their_filters(source, create_hook):
     hook = create_hook(
-        events={"type": "EVENT_TYPE", "items": ["user.lifecycle.create"],
-                "filter": {"type": "EXPRESSION_LANGUAGE", "eventFilterMap": [
-                    {"event": "user.lifecycle.create",
-                     "condition": {"version": None,
-                                   "expression":
-                                       "event.actor.alternateId eq 'ann@example.com'"}}]}},
-    )  # fmt: skip
+        events={
+            "type": "EVENT_TYPE",
+            "items": ["user.lifecycle.create"],
+            "filter": {
+                "type": "EXPRESSION_LANGUAGE",
+                "eventFilterMap": [
+                    {
+                        "event": "user.lifecycle.create",
+                        "condition": {
+                            "version": None,
+                            "expression": "event.actor.alternateId eq 'ann@example.com'",
+                        },
+                    }
+                ],
+            },
+        },
+    )
     EventHook.objects.filter(pk=hook["id"]).update(verification_status="VERIFIED")
     other = okta_event(2)
     other["actor"] = {"id": "00u2", "type": "User", "alternateId": "bob@example.com"}

@@ -20,10 +20,13 @@ pytestmark = pytest.mark.integration
 
 VIA_HOOK, VIA_READER = "user.lifecycle.create", "user.account.lock"
 B_ENV = {
-    "HOOKS_SOURCE_POLL_INTERVAL": "0.5", "HOOKS_SOURCE_READ_SECONDS": "5",
-    "HOOKS_SOURCE_LEASE_SECONDS": "3", "HOOKS_SOURCE_PAGE_LIMIT": "100",
-    "HOOKS_LEASE_SECONDS": "3", "HOOKS_RETRY_SCHEDULE": "0,1s,1s,2s,2s",
-}  # fmt: skip
+    "HOOKS_SOURCE_POLL_INTERVAL": "0.5",
+    "HOOKS_SOURCE_READ_SECONDS": "5",
+    "HOOKS_SOURCE_LEASE_SECONDS": "3",
+    "HOOKS_SOURCE_PAGE_LIMIT": "100",
+    "HOOKS_LEASE_SECONDS": "3",
+    "HOOKS_RETRY_SCHEDULE": "0,1s,1s,2s,2s",
+}
 
 
 @pytest.fixture
@@ -44,9 +47,14 @@ def pair(tmp_path):
 def publish(console: Console, event_type: str, count: int) -> list[str]:
     uuids = [str(uuid.uuid4()) for _ in range(count)]
     for start in range(0, count, 50):
-        batch = [{"eventType": event_type, "uuid": u,
-                  "actor": {"id": "00u1", "type": "User", "alternateId": "ann@example.com"}}
-                 for u in uuids[start:start + 50]]  # fmt: skip
+        batch = [
+            {
+                "eventType": event_type,
+                "uuid": u,
+                "actor": {"id": "00u1", "type": "User", "alternateId": "ann@example.com"},
+            }
+            for u in uuids[start : start + 50]
+        ]
         answer = console.api("POST", "/api/v1/events", batch)
         assert answer.status_code == 200, answer.text
     return uuids
@@ -76,29 +84,55 @@ def received_uuids(receiver: Receiver) -> list[str]:
 
 
 def connect(a: Console, b: Console, receiver: Receiver) -> tuple[str, str]:
-    ingest = b.api("POST", "/api/v1/sources", {
-        "name": "A's event hook", "type": "OKTA_EVENT_HOOK",
-        "config": {"authScheme": {"type": "HEADER", "key": "Authorization", "value": "Bearer a2b"}},
-    }).json()  # fmt: skip
-    reader = b.api("POST", "/api/v1/sources", {
-        "name": "A's System Log", "type": "OKTA_SYSTEM_LOG",
-        "config": {"orgUrl": a.url, "token": a.token, "filter": f'eventType eq "{VIA_READER}"'},
-    }).json()  # fmt: skip
+    ingest = b.api(
+        "POST",
+        "/api/v1/sources",
+        {
+            "name": "A's event hook",
+            "type": "OKTA_EVENT_HOOK",
+            "config": {
+                "authScheme": {"type": "HEADER", "key": "Authorization", "value": "Bearer a2b"}
+            },
+        },
+    ).json()
+    reader = b.api(
+        "POST",
+        "/api/v1/sources",
+        {
+            "name": "A's System Log",
+            "type": "OKTA_SYSTEM_LOG",
+            "config": {"orgUrl": a.url, "token": a.token, "filter": f'eventType eq "{VIA_READER}"'},
+        },
+    ).json()
     assert ingest["ingestUrl"] == f"{b.url}/ingest/okta/{ingest['id']}"
-    a_hook = a.api("POST", "/api/v1/eventHooks", {
-        "name": "to B", "events": {"type": "EVENT_TYPE", "items": [VIA_HOOK]},
-        "channel": {"type": "HTTP", "version": "1.0.0", "config": {
-            "uri": ingest["ingestUrl"],
-            "authScheme": {"type": "HEADER", "key": "Authorization", "value": "Bearer a2b"}}},
-    }).json()  # fmt: skip
+    a_hook = a.api(
+        "POST",
+        "/api/v1/eventHooks",
+        {
+            "name": "to B",
+            "events": {"type": "EVENT_TYPE", "items": [VIA_HOOK]},
+            "channel": {
+                "type": "HTTP",
+                "version": "1.0.0",
+                "config": {
+                    "uri": ingest["ingestUrl"],
+                    "authScheme": {"type": "HEADER", "key": "Authorization", "value": "Bearer a2b"},
+                },
+            },
+        },
+    ).json()
     verified = a.api("POST", f"/api/v1/eventHooks/{a_hook['id']}/lifecycle/verify")
     assert verified.status_code == 200, verified.text
     assert verified.json()["verificationStatus"] == "VERIFIED"
-    b_hook = b.api("POST", "/api/v1/eventHooks", {
-        "name": "to the receiver",
-        "events": {"type": "EVENT_TYPE", "items": [VIA_HOOK, VIA_READER]},
-        "channel": {"type": "HTTP", "version": "1.0.0", "config": {"uri": receiver.url}},
-    }).json()  # fmt: skip
+    b_hook = b.api(
+        "POST",
+        "/api/v1/eventHooks",
+        {
+            "name": "to the receiver",
+            "events": {"type": "EVENT_TYPE", "items": [VIA_HOOK, VIA_READER]},
+            "channel": {"type": "HTTP", "version": "1.0.0", "config": {"uri": receiver.url}},
+        },
+    ).json()
     assert b.api("POST", f"/api/v1/eventHooks/{b_hook['id']}/lifecycle/verify").status_code == 200
     return ingest["id"], reader["id"]
 
@@ -111,8 +145,9 @@ def test_a_console_in_front_of_an_org_by_hook_and_by_reader_even_through_a_sigki
         by_hook = publish(a, VIA_HOOK, 60)
         by_reader = publish(a, VIA_READER, 60)
         everything = by_hook + by_reader
-        wait_for(lambda: set(received_uuids(receiver)) >= set(everything), 90,
-                 "round 1 at the receiver")  # fmt: skip
+        wait_for(
+            lambda: set(received_uuids(receiver)) >= set(everything), 90, "round 1 at the receiver"
+        )
         stored = stored_in(b, everything)
         assert all(stored[u] == [ingest_id] for u in by_hook)
         assert all(stored[u] == [reader_id] for u in by_reader)
@@ -121,8 +156,9 @@ def test_a_console_in_front_of_an_org_by_hook_and_by_reader_even_through_a_sigki
         # Round 2: B's worker is SIGKILLed while events flow, then started again.
         by_hook2 = publish(a, VIA_HOOK, 150)
         by_reader2 = publish(a, VIA_READER, 150)
-        wait_for(lambda: len(received_uuids(receiver)) > len(everything) + 20, 60,
-                 "round 2 under way")  # fmt: skip
+        wait_for(
+            lambda: len(received_uuids(receiver)) > len(everything) + 20, 60, "round 2 under way"
+        )
         b.kill_cluster()
         at_kill = set(received_uuids(receiver))
         assert not at_kill >= set(by_hook2 + by_reader2), "the kill came after round 2 ended"
@@ -132,8 +168,11 @@ def test_a_console_in_front_of_an_org_by_hook_and_by_reader_even_through_a_sigki
         b.start_cluster()
         b.manage("sweep")  # what the every-minute schedule does, now
         round2 = by_hook2 + by_reader2 + more_hook + more_reader
-        wait_for(lambda: set(received_uuids(receiver)) >= set(everything + round2), 120,
-                 "round 2 at the receiver")  # fmt: skip
+        wait_for(
+            lambda: set(received_uuids(receiver)) >= set(everything + round2),
+            120,
+            "round 2 at the receiver",
+        )
 
     stored = stored_in(b, everything + round2)
     assert set(stored) == set(everything + round2)  # nothing lost

@@ -29,8 +29,14 @@ def fast_reader(settings):
 
 
 def make_reader(org_url: str, **changes) -> Source:
-    spec = SourceSpec(name="Acme org", type="OKTA_SYSTEM_LOG", org_url=org_url, token=TOKEN,
-                      since=timezone.now() - timedelta(days=1), **changes)  # fmt: skip
+    spec = SourceSpec(
+        name="Acme org",
+        type="OKTA_SYSTEM_LOG",
+        org_url=org_url,
+        token=TOKEN,
+        since=timezone.now() - timedelta(days=1),
+        **changes,
+    )
     return source_create(spec=spec, actor=SYSTEM)
 
 
@@ -89,8 +95,9 @@ def test_a_later_task_continues_where_the_last_one_stopped_without_duplicates():
 def test_429_waits_for_the_rate_limit_reset():
     with FakeOkta([okta_event(1)]) as okta:
         reset = int(time.time()) + 120
-        okta.canned.append((429, {"X-Rate-Limit-Remaining": "0",
-                                  "X-Rate-Limit-Reset": str(reset)}, b"{}"))  # fmt: skip
+        okta.canned.append(
+            (429, {"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(reset)}, b"{}")
+        )
         source = make_reader(okta.url)
         assert read_source(source.pk) == 0
         assert len(okta.requests) == 1
@@ -101,8 +108,10 @@ def test_429_waits_for_the_rate_limit_reset():
 
 def test_a_used_up_rate_limit_ends_the_task_until_the_reset():
     with FakeOkta([okta_event(n) for n in range(25)]) as okta:
-        okta.extra_headers = {"X-Rate-Limit-Remaining": "1",
-                              "X-Rate-Limit-Reset": str(int(time.time()) + 60)}  # fmt: skip
+        okta.extra_headers = {
+            "X-Rate-Limit-Remaining": "1",
+            "X-Rate-Limit-Reset": str(int(time.time()) + 60),
+        }
         source = make_reader(okta.url)
         assert read_source(source.pk) == 10  # one page, then wait for the reset
         assert len(okta.requests) == 1
@@ -181,8 +190,12 @@ def test_a_reader_mid_page_when_its_query_changes_writes_nothing(monkeypatch):
 
     def fetch_while_an_admin_changes_the_filter(source, url):
         page = real_fetch(source, url)
-        spec = SourceSpec(name=source.name, type=source.type, org_url=source.org_url,
-                          filter='eventType eq "user.session.start"')  # fmt: skip
+        spec = SourceSpec(
+            name=source.name,
+            type=source.type,
+            org_url=source.org_url,
+            filter='eventType eq "user.session.start"',
+        )
         source_replace(source=source, spec=spec, actor=SYSTEM)
         return page
 

@@ -270,12 +270,14 @@ def test_hooks_allowed_ports_lists_ports_and_ranges_read_on_each_call(settings):
 @pytest.mark.parametrize(
     ("uri", "error"),
     [
-        ("https://example.com:22/hook", "Port 22 is not allowed; allowed ports are 80, 443, "
-                                        "1024-65535."),
+        (
+            "https://example.com:22/hook",
+            "Port 22 is not allowed; allowed ports are 80, 443, 1024-65535.",
+        ),
         ("https://example.com:0/hook", "Port 0 is not a valid port."),
         ("https://example.com:8443/hook", None),
     ],
-)  # fmt: skip
+)
 def test_validate_uri_syntax_applies_the_port_policy_without_dns(uri, error, fake_dns):
     assert ssrf.validate_uri_syntax(uri) == error
     assert fake_dns == []

@@ -31,23 +31,36 @@ def schedule(settings):
     settings.HOOKS_RETRY_SCHEDULE = [0, 60]
 
 
-def sending(hook, *, lease_in: float, attempts: int = 1, earlier: tuple[str, ...] = (),
-            kind: str = Delivery.Kind.EVENTS, first_try_ago: float = 0) -> Delivery:  # fmt: skip
+def sending(
+    hook,
+    *,
+    lease_in: float,
+    attempts: int = 1,
+    earlier: tuple[str, ...] = (),
+    kind: str = Delivery.Kind.EVENTS,
+    first_try_ago: float = 0,
+) -> Delivery:
     """A SENDING delivery whose lease ends `lease_in` seconds from now, with `attempts`
     attempts, all started `first_try_ago` seconds ago: the earlier ones FAILURE with the
     errors in `earlier`, the last IN_PROGRESS."""
     now = timezone.now() - timedelta(seconds=first_try_ago)
     delivery = Delivery.objects.create(
-        hook=hook, kind=kind, status=Status.SENDING, attempt_count=attempts,
+        hook=hook,
+        kind=kind,
+        status=Status.SENDING,
+        attempt_count=attempts,
         lease_expires_at=timezone.now() + timedelta(seconds=lease_in),
-    )  # fmt: skip
+    )
     errors = list(earlier) + [""] * (attempts - len(earlier))
     for number, error in enumerate(errors, start=1):
         last = number == attempts
         DeliveryAttempt.objects.create(
-            delivery=delivery, number=number, started_at=now,
-            outcome=Outcome.IN_PROGRESS if last else Outcome.FAILURE, error=error,
-        )  # fmt: skip
+            delivery=delivery,
+            number=number,
+            started_at=now,
+            outcome=Outcome.IN_PROGRESS if last else Outcome.FAILURE,
+            error=error,
+        )
     return delivery
 
 
@@ -93,8 +106,13 @@ def test_an_expired_lease_again_with_the_schedule_exhausted_fails_the_delivery(
     verified_hook, enqueued
 ):
     # Giving up takes the schedule's steps and its total time (60 s) since the first try.
-    delivery = sending(verified_hook, lease_in=-1, attempts=3, first_try_ago=61,
-                       earlier=(WORKER_STOPPED, EXPIRED_AGAIN))  # fmt: skip
+    delivery = sending(
+        verified_hook,
+        lease_in=-1,
+        attempts=3,
+        first_try_ago=61,
+        earlier=(WORKER_STOPPED, EXPIRED_AGAIN),
+    )
     delivery_sweep()
     delivery.refresh_from_db()
     verified_hook.refresh_from_db()

@@ -51,8 +51,13 @@ def test_the_units_stop_the_way_the_issue_asks(name):
     assert service["User"] == "hooks"
     assert not [key for key, value in service.items() if "#" in value], "no trailing comments"
     example = (UNITS / "hooks.env.example").read_text()
-    required = ("DJANGO_SECRET_KEY", "HOOKS_ORG_URL", "HOOKS_METRICS_TOKEN", "DATABASE_URL",
-                "HOOKS_REDIS_URL")  # fmt: skip
+    required = (
+        "DJANGO_SECRET_KEY",
+        "HOOKS_ORG_URL",
+        "HOOKS_METRICS_TOKEN",
+        "DATABASE_URL",
+        "HOOKS_REDIS_URL",
+    )
     for variable in required:
         assert re.search(rf"^{variable}=", example, re.MULTILINE), variable
     # systemd takes everything after "=" as the value: no trailing comments.

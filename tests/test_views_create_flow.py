@@ -37,12 +37,18 @@ def hook(make_hook) -> EventHook:
 def filter_data(**changes) -> dict:
     """A filters form with section 0 (user.lifecycle.create) set to one builder row."""
     data = {
-        "f0-apply": "on", "f0-mode": "simple", "f0-expression": "",
-        "f0-row_field": ["actor.alternateId"], "f0-row_operator": ["eq"],
+        "f0-apply": "on",
+        "f0-mode": "simple",
+        "f0-expression": "",
+        "f0-row_field": ["actor.alternateId"],
+        "f0-row_operator": ["eq"],
         "f0-row_value": ["admin@example.com"],
-        "f1-mode": "simple", "f1-expression": "",
-        "f1-row_field": ["eventType"], "f1-row_operator": ["eq"], "f1-row_value": [""],
-    }  # fmt: skip
+        "f1-mode": "simple",
+        "f1-expression": "",
+        "f1-row_field": ["eventType"],
+        "f1-row_operator": ["eq"],
+        "f1-row_value": [""],
+    }
     data.update(changes)
     return data
 
@@ -221,8 +227,9 @@ def test_unticking_apply_filter_removes_the_filter(admin_client, hook):
     ],
 )
 def test_every_invalid_filter_is_an_error_in_its_section(admin_client, hook, changes, message):
-    response = admin_client.post(reverse("hooks:hook-filters", args=[hook.id]),
-                                 filter_data(**changes))  # fmt: skip
+    response = admin_client.post(
+        reverse("hooks:hook-filters", args=[hook.id]), filter_data(**changes)
+    )
     assert response.status_code == 200
     section = response.context["sections"][0]
     assert any(message in error for error in section.errors["expression"])
@@ -236,24 +243,29 @@ def test_add_another_row_without_javascript_and_as_an_htmx_fragment(admin_client
     # #14 item 3: exactly one more row than posted (it used to add two).
     assert page.count('name="f0-row_value"') == 2
     assert "Add at least one condition" not in page
-    fragment = admin_client.post(url, filter_data(row_action="add:0"),
-                                 HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    fragment = admin_client.post(
+        url, filter_data(row_action="add:0"), HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert fragment.lstrip().startswith('<fieldset class="card filter-section" id="section-f0"')
-    removed = admin_client.post(url, filter_data(row_action="remove:0:0"),
-                                HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    removed = admin_client.post(
+        url, filter_data(row_action="remove:0:0"), HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert 'value="admin@example.com"' not in removed
     hook.refresh_from_db()
     assert hook.filters == {}
 
 
 def test_the_live_check_backtests_a_valid_filter_on_recent_events(admin_client, hook):
-    event_publish(events=[
-        {"eventType": "group.user_membership.add", "actor": {"id": "00u1", "alternateId": who}}
-        for who in ("admin@example.com", "admin@example.com", "other@example.com")
-    ])  # fmt: skip
+    event_publish(
+        events=[
+            {"eventType": "group.user_membership.add", "actor": {"id": "00u1", "alternateId": who}}
+            for who in ("admin@example.com", "admin@example.com", "other@example.com")
+        ]
+    )
     url = reverse("hooks:hook-filter-check", args=[hook.id]) + "?section=1"
-    data = filter_data(**{"f1-row_field": ["actor.alternateId"],
-                          "f1-row_value": ["admin@example.com"]})  # fmt: skip
+    data = filter_data(
+        **{"f1-row_field": ["actor.alternateId"], "f1-row_value": ["admin@example.com"]}
+    )
     response = admin_client.post(url, data, HTTP_HX_REQUEST="true")
     page = response.content.decode()
     assert "<html" not in page
@@ -275,8 +287,12 @@ def test_the_check_without_javascript_redraws_the_page_with_the_result(admin_cli
     page = admin_client.post(url, filter_data()).content.decode()
     assert "<title>Filtered · Filters" in page
     assert 'class="check ok"' in page
-    assert admin_client.post(reverse("hooks:hook-filter-check", args=[hook.id]) + "?section=9",
-                             filter_data()).status_code == 404  # fmt: skip
+    assert (
+        admin_client.post(
+            reverse("hooks:hook-filter-check", args=[hook.id]) + "?section=9", filter_data()
+        ).status_code
+        == 404
+    )
 
 
 def test_the_check_works_even_before_apply_is_ticked(admin_client, hook):
@@ -330,10 +346,14 @@ def test_verify_on_the_activate_step_shows_the_live_result(admin_client, hook, r
 def test_add_another_adds_exactly_one_row_however_many_are_blank(admin_client, hook):
     url = reverse("hooks:hook-filters", args=[hook.id])
     for values in (["a@x.com"], ["a@x.com", ""], ["", ""]):
-        data = filter_data(row_action="add:0", **{
-            "f0-row_field": ["actor.alternateId"] * len(values),
-            "f0-row_operator": ["eq"] * len(values), "f0-row_value": values,
-        })  # fmt: skip
+        data = filter_data(
+            row_action="add:0",
+            **{
+                "f0-row_field": ["actor.alternateId"] * len(values),
+                "f0-row_operator": ["eq"] * len(values),
+                "f0-row_value": values,
+            },
+        )
         fragment = admin_client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
         assert fragment.count('name="f0-row_value"') == len(values) + 1, values
 
@@ -354,10 +374,14 @@ def test_switching_to_expression_language_carries_the_conditions_over(admin_clie
     assert f">{expression}</textarea>" in fragment
     assert 'class="check ok"' in fragment  # the switched-to mode is checked at once
     # And back: an expression of the builder's shape becomes rows again.
-    back = filter_data(row_action="mode:0", **{
-        "f0-mode": "simple", "f0-row_value": [""],
-        "f0-expression": "event.actor.id ne '00u1' && event.eventType.startsWith('user.')",
-    })  # fmt: skip
+    back = filter_data(
+        row_action="mode:0",
+        **{
+            "f0-mode": "simple",
+            "f0-row_value": [""],
+            "f0-expression": "event.actor.id ne '00u1' && event.eventType.startsWith('user.')",
+        },
+    )
     rows = admin_client.post(url, back, HTTP_HX_REQUEST="true").content.decode()
     assert 'value="00u1"' in rows and 'value="user."' in rows
     assert '<option value="ne" selected>' in rows and '<option value="sw" selected>' in rows
@@ -377,11 +401,13 @@ def test_saving_in_expression_language_with_the_box_left_blank_saves_the_conditi
 
 
 def test_rows_save_every_operator(admin_client, hook):
-    data = filter_data(**{
-        "f0-row_field": ["actor.alternateId", "target.type", "outcome.reason"],
-        "f0-row_operator": ["ew", "ne", "co"],
-        "f0-row_value": ["@corp.com", "UserGroup", "PASSWORD"],
-    })  # fmt: skip
+    data = filter_data(
+        **{
+            "f0-row_field": ["actor.alternateId", "target.type", "outcome.reason"],
+            "f0-row_operator": ["ew", "ne", "co"],
+            "f0-row_value": ["@corp.com", "UserGroup", "PASSWORD"],
+        }
+    )
     admin_client.post(reverse("hooks:hook-filters", args=[hook.id]), data)
     hook.refresh_from_db()
     assert hook.filters["user.lifecycle.create"] == (
@@ -414,9 +440,13 @@ def test_a_refused_save_keeps_the_check_and_its_caret(admin_client, hook):
 
 
 def test_the_selected_count_is_drawn_for_the_script_to_update(admin_client):
-    page = admin_client.post(reverse("hooks:hook-create"), {
-        "event_types": ["user.lifecycle.create", "group.user_membership.add"], "search": "1",
-    }).content.decode()  # fmt: skip
+    page = admin_client.post(
+        reverse("hooks:hook-create"),
+        {
+            "event_types": ["user.lifecycle.create", "group.user_membership.add"],
+            "search": "1",
+        },
+    ).content.decode()
     assert "<span data-selected-count>2</span> selected" in page
     assert "data-selected-chips" in page
 
@@ -459,8 +489,9 @@ def test_an_error_summary_takes_focus_and_links_to_each_field(admin_client):
 def test_after_verifying_go_to_hook_is_the_main_button(admin_client, hook, receiver):
     EventHook.objects.filter(pk=hook.pk).update(uri=receiver.url)
     data = {"fragment": "verify", "next": f"/eventhooks/{hook.id}/activate?setup=1"}
-    verified = admin_client.post(reverse("hooks:hook-verify", args=[hook.id]), data,
-                                 HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    verified = admin_client.post(
+        reverse("hooks:hook-verify", args=[hook.id]), data, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert f'<a class="button primary" id="go-to-hook" href="/eventhooks/{hook.id}">Go to hook' in (
         verified
     )

@@ -23,23 +23,40 @@ def hook(make_hook) -> EventHook:
     return make_hook(name="Deliveries", event_types=["user.lifecycle.create"], auth_value=SECRET)
 
 
-def make_delivery(hook: EventHook, status: str = "SUCCEEDED", *, minutes_ago: int = 0,
-                  kind: str = "EVENTS", code: int | None = 200) -> Delivery:  # fmt: skip
-    delivery = Delivery.objects.create(hook=hook, kind=kind, status=status, event_count=1,
-                                       attempt_count=1, last_status_code=code)  # fmt: skip
-    delivery.body = encode(envelope(hook_id=hook.id, envelope_id=str(delivery.envelope_id),
-                                    events=[{"uuid": f"e-{delivery.pk}"}]))  # fmt: skip
+def make_delivery(
+    hook: EventHook,
+    status: str = "SUCCEEDED",
+    *,
+    minutes_ago: int = 0,
+    kind: str = "EVENTS",
+    code: int | None = 200,
+) -> Delivery:
+    delivery = Delivery.objects.create(
+        hook=hook, kind=kind, status=status, event_count=1, attempt_count=1, last_status_code=code
+    )
+    delivery.body = encode(
+        envelope(
+            hook_id=hook.id,
+            envelope_id=str(delivery.envelope_id),
+            events=[{"uuid": f"e-{delivery.pk}"}],
+        )
+    )
     moment = timezone.now() - timedelta(minutes=minutes_ago)
     delivery.created_at = moment
     delivery.save(update_fields=["body"])
     Delivery.objects.filter(pk=delivery.pk).update(created_at=moment)
     DeliveryAttempt.objects.create(
-        delivery=delivery, number=1, started_at=moment, duration_ms=42.0,
+        delivery=delivery,
+        number=1,
+        started_at=moment,
+        duration_ms=42.0,
         outcome="SUCCESS" if status == "SUCCEEDED" else "FAILURE",
         request_headers={"Accept": "application/json", "Authorization": "[REDACTED]"},
-        response_status=code, response_headers={"X-Reply": "r"},
-        response_excerpt="reply-body", error="" if status == "SUCCEEDED" else "HTTP 500",
-    )  # fmt: skip
+        response_status=code,
+        response_headers={"X-Reply": "r"},
+        response_excerpt="reply-body",
+        error="" if status == "SUCCEEDED" else "HTTP 500",
+    )
     return delivery
 
 
@@ -134,14 +151,21 @@ def test_only_event_deliveries_of_this_hook_can_be_redelivered(admin_client, adm
     preview = make_delivery(hook, kind="PREVIEW")
     url = reverse("hooks:delivery-redeliver", args=[hook.id, preview.pk])
     assert admin_client.post(url).status_code == 404
-    other = hook_create(spec=HookSpec(name="Other", uri="https://o.example.com/",
-                                      event_types=["user.lifecycle.create"]),
-                        actor=Actor(user=admin_user))[0]  # fmt: skip
+    other = hook_create(
+        spec=HookSpec(
+            name="Other", uri="https://o.example.com/", event_types=["user.lifecycle.create"]
+        ),
+        actor=Actor(user=admin_user),
+    )[0]
     mine = make_delivery(hook, "FAILED")
-    assert admin_client.post(reverse("hooks:delivery-redeliver", args=[other.id, mine.pk])
-                             ).status_code == 404  # fmt: skip
-    assert admin_client.get(reverse("hooks:delivery-redeliver",
-                                    args=[hook.id, mine.pk])).status_code == 405  # fmt: skip
+    assert (
+        admin_client.post(reverse("hooks:delivery-redeliver", args=[other.id, mine.pk])).status_code
+        == 404
+    )
+    assert (
+        admin_client.get(reverse("hooks:delivery-redeliver", args=[hook.id, mine.pk])).status_code
+        == 405
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -228,12 +252,23 @@ def test_redeliver_all_failed_counts_only_originals_no_redelivery_replaced(admin
 
 def event(uuid: str, event_type: str = "user.lifecycle.create", actor: str = "ops@example.com"):
     return {
-        "uuid": uuid, "eventType": event_type,
-        "actor": {"id": f"00u-{actor[:3]}", "type": "User", "alternateId": actor,
-                  "displayName": actor.split("@")[0].title()},
-        "target": [{"id": "00uT", "type": "User", "alternateId": "t@example.com",
-                    "displayName": "Tess Target"}],
-    }  # fmt: skip
+        "uuid": uuid,
+        "eventType": event_type,
+        "actor": {
+            "id": f"00u-{actor[:3]}",
+            "type": "User",
+            "alternateId": actor,
+            "displayName": actor.split("@")[0].title(),
+        },
+        "target": [
+            {
+                "id": "00uT",
+                "type": "User",
+                "alternateId": "t@example.com",
+                "displayName": "Tess Target",
+            }
+        ],
+    }
 
 
 def carrying(hook: EventHook, *events: dict, status: str = "SUCCEEDED", minutes_ago: int = 0):
@@ -286,9 +321,11 @@ def test_search_by_event_uuid_finds_the_delivery_and_its_redeliveries(admin_clie
     Delivery.objects.filter(pk=copy.pk).update(redelivery_of=original)
     carrying(hook, event("other"))
     stored = Event.objects.create(
-        uuid="4f8e-uuid-1", published=timezone.now(), event_type="user.lifecycle.create",
+        uuid="4f8e-uuid-1",
+        published=timezone.now(),
+        event_type="user.lifecycle.create",
         data=event("4f8e-uuid-1"),
-    )  # fmt: skip
+    )
     OutboxEntry.objects.create(hook=hook, event=stored, delivery=original)
     assert listed(admin_client, hook, q="4f8e-uuid-1") == [copy.pk, original.pk]
     # Without its match row (purged), the scan of the bodies still finds it.
@@ -329,8 +366,9 @@ def test_a_text_search_is_bounded_and_says_so(admin_client, hook, monkeypatch):
     assert response.context["page"].items == [] and response.context["page"].partial
     page = response.content.decode()
     assert "Searched the newest 3 deliveries" in page and "search older deliveries" in page
-    more = admin_client.get(url, {"q": "user.session.start",
-                                  "after": response.context["page"].next_cursor})  # fmt: skip
+    more = admin_client.get(
+        url, {"q": "user.session.start", "after": response.context["page"].next_cursor}
+    )
     assert [d.pk for d in more.context["page"].items] == [old.pk]
 
 
@@ -352,13 +390,15 @@ def test_the_filter_form_applies_on_change_and_keeps_a_submit_button(admin_clien
 def test_a_filter_change_updates_the_redeliver_all_count_out_of_band(admin_client, hook):
     make_delivery(hook, "FAILED", code=500, minutes_ago=30)
     url = reverse("hooks:hook-deliveries", args=[hook.id])
-    changed = admin_client.get(url, {"status": "FAILED"}, HTTP_HX_REQUEST="true",
-                               HTTP_HX_TRIGGER="delivery-filters").content.decode()  # fmt: skip
+    changed = admin_client.get(
+        url, {"status": "FAILED"}, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="delivery-filters"
+    ).content.decode()
     assert '<div id="redeliver-all" hx-swap-oob="true">' in changed
     assert "Redeliver all failed (1)" in changed
     since = (timezone.now() - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
-    narrowed = admin_client.get(url, {"since": since}, HTTP_HX_REQUEST="true",
-                                HTTP_HX_TRIGGER="delivery-filters").content.decode()  # fmt: skip
+    narrowed = admin_client.get(
+        url, {"since": since}, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="delivery-filters"
+    ).content.decode()
     assert '<div id="redeliver-all" hx-swap-oob="true">' in narrowed
     assert "Redeliver all failed" not in narrowed
     polled = admin_client.get(url, HTTP_HX_REQUEST="true").content.decode()
@@ -367,8 +407,9 @@ def test_a_filter_change_updates_the_redeliver_all_count_out_of_band(admin_clien
 
 def test_a_history_restore_gets_the_whole_page(admin_client, hook):
     url = reverse("hooks:hook-deliveries", args=[hook.id])
-    page = admin_client.get(url, {"status": "FAILED"}, HTTP_HX_REQUEST="true",
-                            HTTP_HX_HISTORY_RESTORE_REQUEST="true").content.decode()  # fmt: skip
+    page = admin_client.get(
+        url, {"status": "FAILED"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    ).content.decode()
     assert "<html" in page and '<option value="FAILED" selected>' in page
 
 

@@ -61,8 +61,9 @@ def test_the_list_shows_every_hook_active_first_with_its_state(admin_client, adm
     inactive = make_hook(admin_user, name="Alpha", status="INACTIVE")[0]
     EventHook.objects.filter(pk=inactive.pk).update(
         disabled_reason="The endpoint answered 410 Gone.",
-        last_delivery_outcome="FAILED", last_delivery_at=timezone.now(),
-    )  # fmt: skip
+        last_delivery_outcome="FAILED",
+        last_delivery_at=timezone.now(),
+    )
     make_hook(admin_user, name="Zulu")
     page = admin_client.get(reverse("hooks:hook-list")).content.decode()
     assert page.index("Zulu") < page.index("Alpha")  # active first
@@ -89,10 +90,14 @@ def test_the_list_costs_the_same_few_queries_for_many_hooks(
     admin_client, admin_user, django_assert_max_num_queries
 ):
     EventHook.objects.bulk_create(
-        EventHook(name=f"Hook {i:04d}", uri=f"https://h{i}.example.com/",
-                  event_types=["user.lifecycle.create"], status="INACTIVE")
+        EventHook(
+            name=f"Hook {i:04d}",
+            uri=f"https://h{i}.example.com/",
+            event_types=["user.lifecycle.create"],
+            status="INACTIVE",
+        )
         for i in range(300)
-    )  # fmt: skip
+    )
     with django_assert_max_num_queries(8):
         response = admin_client.get(reverse("hooks:hook-list"))
     assert response.content.decode().count("/lifecycle/activate") == 300
@@ -191,14 +196,17 @@ def test_the_edit_page_has_the_form(admin_client, hook):
 
 
 def test_saving_the_overview_replaces_the_hook(admin_client, hook):
-    data = edit_data(hook, name="Renamed", description="New words",
-                     event_types=["user.lifecycle.create"])  # fmt: skip
+    data = edit_data(
+        hook, name="Renamed", description="New words", event_types=["user.lifecycle.create"]
+    )
     response = admin_client.post(reverse("hooks:hook-edit", args=[hook.id]), data)
     assert response.status_code == 302
     hook.refresh_from_db()
     assert (hook.name, hook.description, hook.event_types) == (
-        "Renamed", "New words", ["user.lifecycle.create"],
-    )  # fmt: skip
+        "Renamed",
+        "New words",
+        ["user.lifecycle.create"],
+    )
     assert hook.auth_value == AUTH_SECRET  # left blank: kept
 
 
@@ -218,8 +226,9 @@ def test_a_channel_change_of_a_verified_hook_warns_that_verification_was_reset(a
     url = reverse("hooks:hook-edit", args=[hook.id])
     page = admin_client.get(url).content.decode()
     assert "resets\n      verification" in page or "resets verification" in page
-    response = admin_client.post(url, edit_data(hook, uri="https://other.example.com/"),
-                                 follow=True)  # fmt: skip
+    response = admin_client.post(
+        url, edit_data(hook, uri="https://other.example.com/"), follow=True
+    )
     assert "the hook is unverified" in response.content.decode()
     assert EventHook.objects.get(pk=hook.pk).verification_status == "UNVERIFIED"
 
@@ -249,8 +258,9 @@ def test_a_rename_keeps_verification(admin_client, hook):
     ],
 )
 def test_every_invalid_edit_is_a_field_error(admin_client, hook, changes, message):
-    response = admin_client.post(reverse("hooks:hook-edit", args=[hook.id]),
-                                 edit_data(hook, **changes))  # fmt: skip
+    response = admin_client.post(
+        reverse("hooks:hook-edit", args=[hook.id]), edit_data(hook, **changes)
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert AUTH_SECRET not in response.content.decode()
@@ -259,8 +269,9 @@ def test_every_invalid_edit_is_a_field_error(admin_client, hook, changes, messag
 
 def test_a_duplicate_name_is_an_error_on_the_name_field(admin_client, admin_user, hook):
     make_hook(admin_user, name="Taken")
-    response = admin_client.post(reverse("hooks:hook-edit", args=[hook.id]),
-                                 edit_data(hook, name="Taken"))  # fmt: skip
+    response = admin_client.post(
+        reverse("hooks:hook-edit", args=[hook.id]), edit_data(hook, name="Taken")
+    )
     form = response.context["form"]
     assert form.errors["name"] == ["An event hook named 'Taken' already exists"]
 
@@ -278,8 +289,9 @@ def test_a_secret_typed_into_a_failing_form_is_asked_for_again_not_echoed(admin_
 def test_htmx_add_header_returns_only_the_rows_fragment(admin_client, hook):
     data = edit_data(hook, header_action="add")
     del data["save"]
-    response = admin_client.post(reverse("hooks:hook-edit", args=[hook.id]), data,
-                                 HTTP_HX_REQUEST="true")  # fmt: skip
+    response = admin_client.post(
+        reverse("hooks:hook-edit", args=[hook.id]), data, HTTP_HX_REQUEST="true"
+    )
     page = response.content.decode()
     assert page.lstrip().startswith('<div id="header-rows"')
     assert "<html" not in page
@@ -290,8 +302,9 @@ def test_htmx_add_header_returns_only_the_rows_fragment(admin_client, hook):
 def test_htmx_remove_header_drops_that_row(admin_client, hook):
     data = edit_data(hook, header_action="remove:0")
     del data["save"]
-    response = admin_client.post(reverse("hooks:hook-edit", args=[hook.id]), data,
-                                 HTTP_HX_REQUEST="true")  # fmt: skip
+    response = admin_client.post(
+        reverse("hooks:hook-edit", args=[hook.id]), data, HTTP_HX_REQUEST="true"
+    )
     assert 'value="X-Env"' not in response.content.decode()
     assert EventHook.objects.get(pk=hook.pk).headers == [{"key": "X-Env", "value": "prod"}]
 
@@ -330,27 +343,36 @@ def test_activity_lists_only_this_hooks_system_log_entries(admin_client, admin_u
     assert "event_hook.created" in page and "event_hook.deactivated" in page
     assert page.index("event_hook.deactivated") < page.index("event_hook.created")
     assert other.id not in page
-    fragment = admin_client.get(reverse("hooks:hook-activity", args=[hook.id]),
-                                HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    fragment = admin_client.get(
+        reverse("hooks:hook-activity", args=[hook.id]), HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert fragment.lstrip().startswith('<div id="log-rows"')
 
 
 def test_the_health_picture_counts_deliveries_per_hour_by_outcome(hook):
     now = timezone.now()
-    for status, minutes_ago, duration in [("SUCCEEDED", 5, 100.0), ("SUCCEEDED", 6, 300.0),
-                                          ("FAILED", 7, 50.0), ("PENDING", 65, None)]:  # fmt: skip
+    for status, minutes_ago, duration in [
+        ("SUCCEEDED", 5, 100.0),
+        ("SUCCEEDED", 6, 300.0),
+        ("FAILED", 7, 50.0),
+        ("PENDING", 65, None),
+    ]:
         delivery = Delivery.objects.create(hook=hook, status=status)
         moment = now - timedelta(minutes=minutes_ago)
         Delivery.objects.filter(pk=delivery.pk).update(created_at=moment)
         if duration is not None:
-            DeliveryAttempt.objects.create(delivery=delivery, number=1, started_at=moment,
-                                           duration_ms=duration)  # fmt: skip
+            DeliveryAttempt.objects.create(
+                delivery=delivery, number=1, started_at=moment, duration_ms=duration
+            )
     buckets = deliveries_per_hour(hook, now=now)
     assert len(buckets) == 24
     counted = sum(b.total for b in buckets)
     assert counted == 4
-    by_status = (sum(b.succeeded for b in buckets), sum(b.failed for b in buckets),
-                 sum(b.pending for b in buckets))  # fmt: skip
+    by_status = (
+        sum(b.succeeded for b in buckets),
+        sum(b.failed for b in buckets),
+        sum(b.pending for b in buckets),
+    )
     assert by_status == (2, 1, 1)
     assert any(b.median_ms == 100.0 for b in buckets) or any(b.median_ms for b in buckets)
     svg = str(deliveries_chart_svg(buckets, title="Health <of> hook"))
@@ -395,8 +417,9 @@ def test_a_failing_hook_is_flagged_in_its_header_and_the_list(admin_client, hook
     EventHook.objects.filter(pk=hook.pk).update(
         consecutive_failures=failures,
         failing_since=timezone.now() - timedelta(minutes=1, seconds=5),
-        last_delivery_at=timezone.now(), last_delivery_outcome="FAILED",
-    )  # fmt: skip
+        last_delivery_at=timezone.now(),
+        last_delivery_outcome="FAILED",
+    )
     detail = admin_client.get(reverse("hooks:hook-detail", args=[hook.id])).content.decode()
     assert 'id="hook-failing"' in detail and text in detail
     assert "1\xa0minute ago" in detail  # Django's timesince keeps number and unit together

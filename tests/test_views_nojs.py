@@ -28,26 +28,43 @@ def test_create_verify_preview_deactivate_and_delete_without_javascript(admin_cl
     # Step 1: details.
     page = admin_client.get("/eventhooks/new")
     assert page.status_code == 200 and b"htmx" in page.content  # htmx is optional, not needed
-    response = admin_client.post("/eventhooks/new", {
-        "uri": receiver.url, "name": "No JS", "description": "Made with plain forms",
-        "auth_key": "Authorization", "auth_value": SECRET,
-        "headers_key": ["X-Team", ""], "headers_value": ["identity", ""],
-        "event_types": ["user.mfa.factor.activate", "application.lifecycle.create"],
-        "save": "1",
-    })  # fmt: skip
+    response = admin_client.post(
+        "/eventhooks/new",
+        {
+            "uri": receiver.url,
+            "name": "No JS",
+            "description": "Made with plain forms",
+            "auth_key": "Authorization",
+            "auth_value": SECRET,
+            "headers_key": ["X-Team", ""],
+            "headers_value": ["identity", ""],
+            "event_types": ["user.mfa.factor.activate", "application.lifecycle.create"],
+            "save": "1",
+        },
+    )
     hook = EventHook.objects.get(name="No JS")
     assert response["Location"] == f"/eventhooks/{hook.id}/filters?setup=1"
 
     # Step 2: filters (one builder row), saved with the plain submit button.
     page = admin_client.get(response["Location"]).content.decode()
     assert hook.signing_secret in page
-    response = admin_client.post(f"/eventhooks/{hook.id}/filters", {
-        "setup": "1",
-        "f0-apply": "on", "f0-mode": "simple", "f0-row_field": ["actor.id"],
-        "f0-row_operator": ["eq"], "f0-row_value": ["00uALLOWED"], "f0-expression": "",
-        "f1-mode": "simple", "f1-row_field": ["eventType"], "f1-row_operator": ["eq"],
-        "f1-row_value": [""], "f1-expression": "",
-    })  # fmt: skip
+    response = admin_client.post(
+        f"/eventhooks/{hook.id}/filters",
+        {
+            "setup": "1",
+            "f0-apply": "on",
+            "f0-mode": "simple",
+            "f0-row_field": ["actor.id"],
+            "f0-row_operator": ["eq"],
+            "f0-row_value": ["00uALLOWED"],
+            "f0-expression": "",
+            "f1-mode": "simple",
+            "f1-row_field": ["eventType"],
+            "f1-row_operator": ["eq"],
+            "f1-row_value": [""],
+            "f1-expression": "",
+        },
+    )
     assert response["Location"] == f"/eventhooks/{hook.id}/preview?setup=1"
     hook.refresh_from_db()
     assert hook.filters == {"user.mfa.factor.activate": "event.actor.id eq '00uALLOWED'"}
@@ -75,10 +92,12 @@ def test_create_verify_preview_deactivate_and_delete_without_javascript(admin_cl
     assert hook.is_deliverable
 
     # The hook delivers what its filter lets through.
-    event_publish(events=[
-        {"eventType": "user.mfa.factor.activate", "actor": {"id": "00uALLOWED"}},
-        {"eventType": "user.mfa.factor.activate", "actor": {"id": "00uBLOCKED"}},
-    ])  # fmt: skip
+    event_publish(
+        events=[
+            {"eventType": "user.mfa.factor.activate", "actor": {"id": "00uALLOWED"}},
+            {"eventType": "user.mfa.factor.activate", "actor": {"id": "00uBLOCKED"}},
+        ]
+    )
     deliveries = admin_client.get(f"/eventhooks/{hook.id}/deliveries").content.decode()
     assert "SUCCEEDED" in deliveries
     assert Delivery.objects.get(hook=hook, kind="EVENTS").event_count == 1
@@ -99,29 +118,46 @@ def test_create_verify_preview_deactivate_and_delete_without_javascript(admin_cl
 
 
 def test_preview_edit_check_and_deliver_without_javascript(admin_client, admin_user, receiver):
-    admin_client.post("/eventhooks/new", {
-        "uri": receiver.url, "name": "Editing", "event_types": ["user.mfa.factor.activate"],
-        "headers_key": [""], "headers_value": [""], "auth_key": "", "auth_value": "", "save": "1",
-    })  # fmt: skip
+    admin_client.post(
+        "/eventhooks/new",
+        {
+            "uri": receiver.url,
+            "name": "Editing",
+            "event_types": ["user.mfa.factor.activate"],
+            "headers_key": [""],
+            "headers_value": [""],
+            "auth_key": "",
+            "auth_value": "",
+            "save": "1",
+        },
+    )
     hook = EventHook.objects.get(name="Editing")
     page = admin_client.get(f"/eventhooks/{hook.id}/preview?edit=1").content.decode()
     assert '<textarea id="preview-body" name="body"' in page
     data = form_fields(page, f"/eventhooks/{hook.id}/preview/deliver")
-    checked = admin_client.post(f"/eventhooks/{hook.id}/preview/check",
-                                {**data, "body": '{"broken": }'}).content.decode()  # fmt: skip
+    checked = admin_client.post(
+        f"/eventhooks/{hook.id}/preview/check", {**data, "body": '{"broken": }'}
+    ).content.decode()
     assert "line 1, column 12" in checked and "{&quot;broken&quot;: }" in checked
-    result = admin_client.post(f"/eventhooks/{hook.id}/preview/deliver",
-                               {**data, "body": '{"edited": true}'}).content.decode()  # fmt: skip
+    result = admin_client.post(
+        f"/eventhooks/{hook.id}/preview/deliver", {**data, "body": '{"edited": true}'}
+    ).content.decode()
     assert "Delivery successful" in result
     assert receiver.requests[-1].json["edited"] is True
 
 
 def test_add_rows_and_search_without_javascript_never_lose_typed_values(admin_client):
     data = {
-        "uri": "https://example.com/h", "name": "Keep me", "auth_key": "", "auth_value": "",
-        "headers_key": ["X-One", ""], "headers_value": ["1", ""],
-        "event_types": ["user.lifecycle.create"], "q": "group", "search": "1",
-    }  # fmt: skip
+        "uri": "https://example.com/h",
+        "name": "Keep me",
+        "auth_key": "",
+        "auth_value": "",
+        "headers_key": ["X-One", ""],
+        "headers_value": ["1", ""],
+        "event_types": ["user.lifecycle.create"],
+        "q": "group",
+        "search": "1",
+    }
     page = admin_client.post("/eventhooks/new", data).content.decode()
     assert 'value="Keep me"' in page and 'value="X-One"' in page
     assert 'value="user.lifecycle.create" checked' in page

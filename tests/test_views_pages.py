@@ -31,9 +31,13 @@ AUTH_SECRET = "Bearer ZZ-distinctive-AUTH-secret-8b1e"
 
 @pytest.fixture
 def hook_and_secret(admin_user) -> tuple[EventHook, str]:
-    spec = HookSpec(name="Secretive", uri="https://receiver.example.com/okta",
-                    event_types=["user.lifecycle.create", "group.user_membership.add"],
-                    auth_key="X-Api-Key", auth_value=AUTH_SECRET)  # fmt: skip
+    spec = HookSpec(
+        name="Secretive",
+        uri="https://receiver.example.com/okta",
+        event_types=["user.lifecycle.create", "group.user_membership.add"],
+        auth_key="X-Api-Key",
+        auth_value=AUTH_SECRET,
+    )
     return hook_create(spec=spec, actor=Actor(user=admin_user))
 
 
@@ -77,8 +81,7 @@ def test_an_event_type_page_has_subscribers_and_a_sample_payload(admin_client, h
     page = admin_client.get(url).content.decode()
     assert "Sample payload" in page and "&quot;eventType&quot;: &quot;group" in page
     assert "Secretive" in page
-    assert admin_client.get(reverse("hooks:event-type-detail", args=["no.such"])).status_code \
-        == 404  # fmt: skip
+    assert admin_client.get(reverse("hooks:event-type-detail", args=["no.such"])).status_code == 404
 
 
 # --- System Log -----------------------------------------------------------------------
@@ -86,10 +89,15 @@ def test_an_event_type_page_has_subscribers_and_a_sample_payload(admin_client, h
 
 def publish(event_type: str, actor_id: str, alternate_id: str, minutes_ago: int = 0) -> Event:
     moment = timezone.now() - timedelta(minutes=minutes_ago)
-    return event_publish(events=[{
-        "eventType": event_type, "published": format_timestamp(moment),
-        "actor": {"id": actor_id, "alternateId": alternate_id, "type": "User"},
-    }]).events[0]  # fmt: skip
+    return event_publish(
+        events=[
+            {
+                "eventType": event_type,
+                "published": format_timestamp(moment),
+                "actor": {"id": actor_id, "alternateId": alternate_id, "type": "User"},
+            }
+        ]
+    ).events[0]
 
 
 def test_the_log_is_newest_first_with_each_events_json(admin_client):
@@ -187,9 +195,15 @@ def test_every_model_has_an_admin_changelist_and_change_page(admin_client, hook_
     OutboxEntry.objects.create(hook=hook, event=event, delivery=delivery)
     token, raw_token = token_create(user=hook.created_by, name="admin test")
     objects = [
-        EventType.objects.first(), UserIdentity.objects.first(), hook, event, delivery,
-        DeliveryAttempt.objects.first(), OutboxEntry.objects.first(), token,
-    ]  # fmt: skip
+        EventType.objects.first(),
+        UserIdentity.objects.first(),
+        hook,
+        event,
+        delivery,
+        DeliveryAttempt.objects.first(),
+        OutboxEntry.objects.first(),
+        token,
+    ]
     for obj in objects:
         meta = obj._meta
         changelist = admin_client.get(reverse(f"admin:hooks_{meta.model_name}_changelist"))
@@ -222,22 +236,34 @@ def test_no_secret_appears_on_any_console_page(admin_client, hook_and_secret):
     event_publish(events=[{"eventType": "group.user_membership.add"}])
     delivery = Delivery.objects.create(hook=hook, status="FAILED", body="{}")
     DeliveryAttempt.objects.create(
-        delivery=delivery, number=1, started_at=timezone.now(),
+        delivery=delivery,
+        number=1,
+        started_at=timezone.now(),
         request_headers={"X-Api-Key": "[REDACTED]"},
-    )  # fmt: skip
+    )
     _, raw_token = token_create(user=hook.created_by, name="hidden")
     urls = [
-        "/", "/eventhooks/new", f"/eventhooks/{hook.id}", f"/eventhooks/{hook.id}/edit",
+        "/",
+        "/eventhooks/new",
+        f"/eventhooks/{hook.id}",
+        f"/eventhooks/{hook.id}/edit",
         f"/eventhooks/{hook.id}/filters",
-        f"/eventhooks/{hook.id}/preview", f"/eventhooks/{hook.id}/preview?edit=1",
+        f"/eventhooks/{hook.id}/preview",
+        f"/eventhooks/{hook.id}/preview?edit=1",
         f"/eventhooks/{hook.id}/preview?event_type=group.user_membership.add",
-        f"/eventhooks/{hook.id}/deliveries", f"/eventhooks/{hook.id}/activity",
-        f"/eventhooks/{hook.id}/activate", f"/eventhooks/{hook.id}/delete",
+        f"/eventhooks/{hook.id}/deliveries",
+        f"/eventhooks/{hook.id}/activity",
+        f"/eventhooks/{hook.id}/activate",
+        f"/eventhooks/{hook.id}/delete",
         f"/eventhooks/{hook.id}/secret/rotate",
         f"/eventhooks/{hook.id}/deliveries/redeliver-failed",
-        "/catalog", "/catalog/user.lifecycle.create", "/logs", "/tokens",
-        "/admin/hooks/eventhook/", f"/admin/hooks/eventhook/{hook.id}/change/",
-    ]  # fmt: skip
+        "/catalog",
+        "/catalog/user.lifecycle.create",
+        "/logs",
+        "/tokens",
+        "/admin/hooks/eventhook/",
+        f"/admin/hooks/eventhook/{hook.id}/change/",
+    ]
     for url in urls:
         response = admin_client.get(url)
         assert response.status_code == 200, url

@@ -12,8 +12,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def hook(make_hook) -> EventHook:
-    return make_hook(name="Permissions", uri="https://example.com/hook",
-                     event_types=["user.lifecycle.create"], auth_key="", auth_value="")  # fmt: skip
+    return make_hook(
+        name="Permissions",
+        uri="https://example.com/hook",
+        event_types=["user.lifecycle.create"],
+        auth_key="",
+        auth_value="",
+    )
 
 
 def console_urls(hook: EventHook) -> list[str]:
@@ -90,8 +95,9 @@ def test_the_login_page_renders_and_signs_a_super_admin_in(client, admin_user):
     page = client.get("/accounts/login/?next=/catalog")
     assert page.status_code == 200
     assert b"Sign in" in page.content
-    response = client.post("/accounts/login/", {"username": "admin", "password": "password",
-                                                  "next": "/catalog"})  # fmt: skip
+    response = client.post(
+        "/accounts/login/", {"username": "admin", "password": "password", "next": "/catalog"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/catalog"
 

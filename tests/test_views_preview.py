@@ -24,11 +24,15 @@ OTHER_TYPE = "application.lifecycle.create"
 def make_hook(admin_user):
     def make(uri: str = "https://receiver.example.com/okta", **changes) -> EventHook:
         spec = HookSpec(
-            name=changes.pop("name", "Preview me"), uri=uri,
-            event_types=[QUIET_TYPE, OTHER_TYPE], auth_key="Authorization", auth_value=SECRET,
+            name=changes.pop("name", "Preview me"),
+            uri=uri,
+            event_types=[QUIET_TYPE, OTHER_TYPE],
+            auth_key="Authorization",
+            auth_value=SECRET,
             headers=[{"key": "X-Team", "value": "identity"}],
-            filters={QUIET_TYPE: "event.actor.id eq 'nobody'"}, **changes,
-        )  # fmt: skip
+            filters={QUIET_TYPE: "event.actor.id eq 'nobody'"},
+            **changes,
+        )
         return hook_create(spec=spec, actor=Actor(user=admin_user))[0]
 
     return make
@@ -47,7 +51,7 @@ def publish(event_type: str, who: str) -> str:
             }
         ]
     ).events
-    return event.uuid  # fmt: skip
+    return event.uuid
 
 
 def test_without_events_a_sample_with_null_fields_is_shown(admin_client, make_hook):
@@ -78,8 +82,9 @@ def test_the_newest_real_event_is_preselected_and_others_can_be_picked(admin_cli
 
 def test_the_event_type_picker_names_label_and_type(admin_client, make_hook):
     hook = make_hook()
-    page = admin_client.get(reverse("hooks:hook-preview", args=[hook.id]),
-                            {"event_type": OTHER_TYPE}).content.decode()  # fmt: skip
+    page = admin_client.get(
+        reverse("hooks:hook-preview", args=[hook.id]), {"event_type": OTHER_TYPE}
+    ).content.decode()
     assert f'<option value="{OTHER_TYPE}" selected>' in page
     assert f"({OTHER_TYPE})</option>" in page
     assert f"&quot;eventType&quot;: &quot;{OTHER_TYPE}&quot;" in page
@@ -87,8 +92,9 @@ def test_the_event_type_picker_names_label_and_type(admin_client, make_hook):
 
 def test_an_unknown_type_or_event_falls_back_to_the_defaults(admin_client, make_hook):
     hook = make_hook()
-    response = admin_client.get(reverse("hooks:hook-preview", args=[hook.id]),
-                                {"event_type": "nope", "event": "nope"})  # fmt: skip
+    response = admin_client.get(
+        reverse("hooks:hook-preview", args=[hook.id]), {"event_type": "nope", "event": "nope"}
+    )
     assert response.status_code == 200
     assert f'<option value="{QUIET_TYPE}" selected>' in response.content.decode()
 
@@ -145,8 +151,9 @@ def test_deliver_sends_the_edited_body_and_shows_success(admin_client, make_hook
     receiver.set_behaviour(headers={"X-Receiver": "yes"}, body=b'{"thanks": true}')
     response = admin_client.post(
         reverse("hooks:hook-preview-deliver", args=[hook.id]),
-        {"body": json.dumps(body), "event_type": QUIET_TYPE}, HTTP_HX_REQUEST="true",
-    )  # fmt: skip
+        {"body": json.dumps(body), "event_type": QUIET_TYPE},
+        HTTP_HX_REQUEST="true",
+    )
     fragment = response.content.decode()
     assert "Delivery successful" in fragment
     assert "<dt>Response status</dt><dd>200</dd>" in fragment
@@ -165,8 +172,9 @@ def test_a_failing_endpoint_is_shown_as_failure_with_its_status(admin_client, ma
     hook = make_hook(uri=receiver.url)
     receiver.set_behaviour(status=500, body=b"boom")
     url = reverse("hooks:hook-preview-deliver", args=[hook.id])
-    page = admin_client.post(url, {"body": '{"data": {"events": []}}',
-                                   "event_type": QUIET_TYPE}).content.decode()  # fmt: skip
+    page = admin_client.post(
+        url, {"body": '{"data": {"events": []}}', "event_type": QUIET_TYPE}
+    ).content.decode()
     assert "<title>Preview me · Preview" in page  # the whole page without JavaScript
     assert "Delivery failure" in page
     assert "<dt>Response status</dt><dd>500</dd>" in page and "boom" in page

@@ -37,9 +37,10 @@ def test_create_an_event_hook_source_and_copy_its_ingest_url(admin_client):
 
 
 def test_the_form_shows_causes_next_to_fields(admin_client):
-    answer = admin_client.post("/sources", {"name": "R", "type": "OKTA_SYSTEM_LOG",
-                                            "org_url": "https://10.1.2.3",
-                                            "token": ""})  # fmt: skip
+    answer = admin_client.post(
+        "/sources",
+        {"name": "R", "type": "OKTA_SYSTEM_LOG", "org_url": "https://10.1.2.3", "token": ""},
+    )
     text = answer.content.decode()
     assert answer.status_code == 400
     assert "The field cannot be left blank" in text and not Source.objects.exists()

@@ -99,14 +99,16 @@ class SourceDetail(APIView):
     def put(self, request, source_id: str):
         source = _get_or_404(source_id)
         try:
-            source = source_replace(source=source, spec=_spec(request),
-                                    actor=request_actor(request))  # fmt: skip
+            source = source_replace(
+                source=source, spec=_spec(request), actor=request_actor(request)
+            )
         except SourceValidationError as error:
             raise validation_error("source", error.causes) from None
         return _respond(request, source)
 
-    @extend_schema(operation_id="deleteSource",
-                   responses={204: OpenApiResponse(description="Deleted")})  # fmt: skip
+    @extend_schema(
+        operation_id="deleteSource", responses={204: OpenApiResponse(description="Deleted")}
+    )
     def delete(self, request, source_id: str):
         source = _get_or_404(source_id)
         try:
@@ -114,9 +116,11 @@ class SourceDetail(APIView):
         except SourceIsActive:
             raise validation_error(
                 "source",
-                [f"status: Source {source.id} is ACTIVE; only INACTIVE sources can be deleted. "
-                 "Deactivate it first (POST .../lifecycle/deactivate)."],
-            ) from None  # fmt: skip
+                [
+                    f"status: Source {source.id} is ACTIVE; only INACTIVE sources can be deleted. "
+                    "Deactivate it first (POST .../lifecycle/deactivate)."
+                ],
+            ) from None
         return Response(status=204)
 
 

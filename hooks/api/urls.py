@@ -87,10 +87,16 @@ catalog_urls = [
 source_urls = [  # /api/v1/sources/...: our extension
     path("sources", source_views.SourceList.as_view(), name="source-list"),
     path("sources/<str:source_id>", source_views.SourceDetail.as_view(), name="source-detail"),
-    path("sources/<str:source_id>/lifecycle/activate", source_views.SourceActivate.as_view(),
-         name="source-activate"),
-    path("sources/<str:source_id>/lifecycle/deactivate",
-         source_views.SourceDeactivate.as_view(), name="source-deactivate"),
-]  # fmt: skip
+    path(
+        "sources/<str:source_id>/lifecycle/activate",
+        source_views.SourceActivate.as_view(),
+        name="source-activate",
+    ),
+    path(
+        "sources/<str:source_id>/lifecycle/deactivate",
+        source_views.SourceDeactivate.as_view(),
+        name="source-deactivate",
+    ),
+]
 
 urlpatterns = [*hook_urls, *delivery_urls, *event_urls, *catalog_urls, *source_urls]

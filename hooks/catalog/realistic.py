@@ -36,13 +36,27 @@ SYSTEM_PRINCIPAL: dict[str, Any] = {
 
 # Okta's id prefix per LogEvent object type; other types get "0ob".
 ID_PREFIXES: dict[str, str] = {
-    "User": "00u", "AppUser": "0ua", "UserGroup": "00g", "AppInstance": "0oa",
-    "PublicClientApp": "0oa", "IdentityProvider": "0oa", "AuthorizationServer": "aus",
-    "PolicyEntity": "00p", "PolicyRule": "0pr", "Role": "cr0", "ResourceSet": "iam",
-    "Device": "guo", "Authenticator": "aut", "AuthenticatorEnrollment": "pfd",
-    "EventHook": "who", "InlineHook": "cal", "TrustedOrigin": "tos", "Token": "00T",
-    "Scope": "scp", "LogStream": "0oa",
-}  # fmt: skip
+    "User": "00u",
+    "AppUser": "0ua",
+    "UserGroup": "00g",
+    "AppInstance": "0oa",
+    "PublicClientApp": "0oa",
+    "IdentityProvider": "0oa",
+    "AuthorizationServer": "aus",
+    "PolicyEntity": "00p",
+    "PolicyRule": "0pr",
+    "Role": "cr0",
+    "ResourceSet": "iam",
+    "Device": "guo",
+    "Authenticator": "aut",
+    "AuthenticatorEnrollment": "pfd",
+    "EventHook": "who",
+    "InlineHook": "cal",
+    "TrustedOrigin": "tos",
+    "Token": "00T",
+    "Scope": "scp",
+    "LogStream": "0oa",
+}
 OTHER_PREFIX = "0ob"
 
 PEOPLE = (
@@ -65,21 +79,45 @@ OBJECT_NAMES: dict[str, tuple[str, ...]] = {
 
 # (ipAddress prefix, geographicalContext, securityContext): documentation addresses only.
 PLACES = (
-    ("198.51.100.", ("San Francisco", "California", "United States", "94107", 37.7697, -122.3933),
-     (7922, "comcast", "comcast cable communications llc", "comcast.net")),
-    ("203.0.113.", ("New York", "New York", "United States", "10001", 40.7506, -73.9972),
-     (701, "verizon", "verizon business", "verizon.net")),
-    ("192.0.2.", ("London", "England", "United Kingdom", "EC1A", 51.5171, -0.1062),
-     (2856, "british telecommunications plc", "bt", "bt.com")),
-)  # fmt: skip
+    (
+        "198.51.100.",
+        ("San Francisco", "California", "United States", "94107", 37.7697, -122.3933),
+        (7922, "comcast", "comcast cable communications llc", "comcast.net"),
+    ),
+    (
+        "203.0.113.",
+        ("New York", "New York", "United States", "10001", 40.7506, -73.9972),
+        (701, "verizon", "verizon business", "verizon.net"),
+    ),
+    (
+        "192.0.2.",
+        ("London", "England", "United Kingdom", "EC1A", 51.5171, -0.1062),
+        (2856, "british telecommunications plc", "bt", "bt.com"),
+    ),
+)
 USER_AGENTS = (
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/126.0.0.0 Safari/537.36", "Mac OS X", "CHROME", "Computer"),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0", "Windows 10", "EDGE_CHROMIUM", "Computer"),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-     "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", "iOS", "SAFARI", "Mobile"),
-)  # fmt: skip
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36",
+        "Mac OS X",
+        "CHROME",
+        "Computer",
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0",
+        "Windows 10",
+        "EDGE_CHROMIUM",
+        "Computer",
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        "iOS",
+        "SAFARI",
+        "Mobile",
+    ),
+)
 
 
 def stable_id(object_type: str, key: str) -> str:

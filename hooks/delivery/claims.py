@@ -150,10 +150,15 @@ def _unclaimed(hook: EventHook, limit: int) -> list[tuple]:
     possible."""
     if connection.vendor == "sqlite":
         rows = prepared_sql.sqlite_oldest_unclaimed(
-            OutboxEntry, Event, EventHook, index="match_unclaimed_idx", hook_id=hook.pk,
-            status=EventHook.Status.ACTIVE, verification=EventHook.Verification.VERIFIED,
+            OutboxEntry,
+            Event,
+            EventHook,
+            index="match_unclaimed_idx",
+            hook_id=hook.pk,
+            status=EventHook.Status.ACTIVE,
+            verification=EventHook.Verification.VERIFIED,
             limit=limit,
-        )  # fmt: skip
+        )
         data = Event._meta.get_field("data")
         # `published` stays SQLite's text: it is only a sort key, and sorts as the time.
         # No expression (the stubs require one; JSONField only looks for a KeyTransform).

@@ -82,9 +82,11 @@ def next_step(
     `worker_retries_at_once=False`) it is a PENDING delivery due at once instead.
     """
     decision = retry_policy.decide(
-        result, attempts_made=attempts_made, now=now,
+        result,
+        attempts_made=attempts_made,
+        now=now,
         first_attempt_at=None if result.ok else first_attempt_at(delivery_id, latest),
-    )  # fmt: skip
+    )
     if decision.succeeded:
         return SUCCEEDED
     if kind != Delivery.Kind.EVENTS or decision.final:

@@ -79,9 +79,11 @@ def probe_failing_hooks(now) -> int:
 def _in_flight(hook_id: str, now) -> bool:
     """True while one of the hook's deliveries is being sent (a probe already under way)."""
     return Delivery.objects.filter(
-        hook_id=hook_id, kind=Delivery.Kind.EVENTS, status=Delivery.Status.SENDING,
+        hook_id=hook_id,
+        kind=Delivery.Kind.EVENTS,
+        status=Delivery.Status.SENDING,
         lease_expires_at__gte=now,
-    ).exists()  # fmt: skip
+    ).exists()
 
 
 def make_pending_due(hook_id: str) -> int:
@@ -116,9 +118,12 @@ def resume_hook(hook_id: str, *, recovered: bool = False) -> int:
             enqueue(RESUME_TASK, hook_id, group="retry")
             return sent
         oldest = (
-            _pending(hook_id).filter(next_attempt_at__lte=timezone.now())
-            .order_by("id").values_list("pk", flat=True).first()
-        )  # fmt: skip
+            _pending(hook_id)
+            .filter(next_attempt_at__lte=timezone.now())
+            .order_by("id")
+            .values_list("pk", flat=True)
+            .first()
+        )
         if oldest is None:
             break
         delivery = claim_due(oldest)

@@ -47,9 +47,12 @@ def is_retryable(result) -> bool:
 
 
 def decide(
-    result, *, attempts_made: int, first_attempt_at: datetime | None = None,
+    result,
+    *,
+    attempts_made: int,
+    first_attempt_at: datetime | None = None,
     now: datetime | None = None,
-) -> Decision:  # fmt: skip
+) -> Decision:
     """Decide after the `attempts_made`-th attempt of a delivery produced `result`;
     `first_attempt_at` is when its first attempt started."""
     if result.ok:

@@ -187,9 +187,13 @@ def send_delivery(
         row, result = sent if sent is not None else _new_attempt(delivery, endpoint)
         sent = None
         step = outcomes.next_step(
-            delivery.pk, kind=delivery.kind, attempts_made=delivery.attempt_count,
-            result=result, now=timezone.now(), latest=row,
-        )  # fmt: skip
+            delivery.pk,
+            kind=delivery.kind,
+            attempts_made=delivery.attempt_count,
+            result=result,
+            now=timezone.now(),
+            latest=row,
+        )
         outcomes.record_attempt(delivery, row, result, step)
         if step.succeeded:
             if delivery.kind == Delivery.Kind.EVENTS:

@@ -123,7 +123,7 @@ def _expire_lease(pk: int, now) -> None:
             result=result,
             now=now,
             worker_retries_at_once=False,
-        )  # fmt: skip
+        )
         if again
         else None
     )

@@ -16,12 +16,18 @@ class DeliveryFilterForm(forms.Form):
     """Deliveries tab filters (GET): a search, status, kind and a time window, in UTC."""
 
     q = forms.CharField(
-        required=False, max_length=255, label="Search",
-        widget=forms.TextInput(attrs={
-            "type": "search", "placeholder": "eventId, event uuid, event type or actor",
-            "autocomplete": "off", "spellcheck": "false",
-        }),
-    )  # fmt: skip
+        required=False,
+        max_length=255,
+        label="Search",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "eventId, event uuid, event type or actor",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
     status = forms.ChoiceField(
         required=False, choices=[("", "Any status"), *Delivery.Status.choices]
     )

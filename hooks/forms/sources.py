@@ -14,22 +14,35 @@ class SourceCreateForm(forms.Form):
         label="Name",
         widget=forms.TextInput(attrs={"placeholder": "e.g. Acme production org"}),
     )
-    type = forms.ChoiceField(label="How events come in", choices=[
-        (Source.Type.OKTA_EVENT_HOOK, "Okta event hook → our ingest URL"),
-        (Source.Type.OKTA_SYSTEM_LOG, "Read the org's System Log (API token)"),
-    ])  # fmt: skip
-    auth_key = forms.CharField(required=False, max_length=100, initial="Authorization",
-                               label="Header Okta sends (event hook)")  # fmt: skip
-    auth_value = forms.CharField(required=False, label="Its value (event hook)",
-                                 widget=forms.PasswordInput(render_value=False))  # fmt: skip
+    type = forms.ChoiceField(
+        label="How events come in",
+        choices=[
+            (Source.Type.OKTA_EVENT_HOOK, "Okta event hook → our ingest URL"),
+            (Source.Type.OKTA_SYSTEM_LOG, "Read the org's System Log (API token)"),
+        ],
+    )
+    auth_key = forms.CharField(
+        required=False,
+        max_length=100,
+        initial="Authorization",
+        label="Header Okta sends (event hook)",
+    )
+    auth_value = forms.CharField(
+        required=False,
+        label="Its value (event hook)",
+        widget=forms.PasswordInput(render_value=False),
+    )
     org_url = forms.CharField(
         required=False,
         max_length=1024,
         label="Org URL (reader)",
         widget=forms.TextInput(attrs={"placeholder": "https://acme.okta.com"}),
     )
-    token = forms.CharField(required=False, label="API token (reader; read-only admin is enough)",
-                            widget=forms.PasswordInput(render_value=False))  # fmt: skip
+    token = forms.CharField(
+        required=False,
+        label="API token (reader; read-only admin is enough)",
+        widget=forms.PasswordInput(render_value=False),
+    )
     filter = forms.CharField(
         required=False,
         max_length=1024,
@@ -54,9 +67,15 @@ class SourceCreateForm(forms.Form):
 
     def add_causes(self, causes: list[str]) -> None:
         """Show each 'field: message' cause next to its field (the rest on the form)."""
-        fields = {"name": "name", "type": "type", "config.authScheme.key": "auth_key",
-                  "config.authScheme.value": "auth_value", "config.orgUrl": "org_url",
-                  "config.token": "token", "config.filter": "filter"}  # fmt: skip
+        fields = {
+            "name": "name",
+            "type": "type",
+            "config.authScheme.key": "auth_key",
+            "config.authScheme.value": "auth_value",
+            "config.orgUrl": "org_url",
+            "config.token": "token",
+            "config.filter": "filter",
+        }
         for cause in causes:
             where, _, message = cause.partition(": ")
             self.add_error(fields.get(where), message or cause)

@@ -293,8 +293,9 @@ class HooksCollector:
             "last empty page (caught up then), whichever is later.",
             labels=labels,
         )
-        active = GaugeMetricFamily("hooks_source_active", "1 when the source is ACTIVE.",
-                                   labels=labels)  # fmt: skip
+        active = GaugeMetricFamily(
+            "hooks_source_active", "1 when the source is ACTIVE.", labels=labels
+        )
         for source in Source.objects.order_by("name"):
             key = [source.id, source.name, source.type]
             received.add_metric(key, source.events_received)

@@ -79,8 +79,7 @@ def get(
     the delivery excerpt (HOOKS_RESPONSE_EXCERPT_BYTES): a System Log page is the answer
     itself, not a note about one. A longer body sets `body_truncated`.
     """
-    return _request("GET", url=url, body=None, headers=headers, timeout=timeout,
-                    max_body=max_body)  # fmt: skip
+    return _request("GET", url=url, body=None, headers=headers, timeout=timeout, max_body=max_body)
 
 
 def close_pools() -> None:

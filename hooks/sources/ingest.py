@@ -83,8 +83,9 @@ def store_events(
             changes["last_event_at"] = timezone.now()
         times = (parse_timestamp(e["published"]) for e in events)
         newest = max((t for t in times if t is not None), default=None)
-        if newest is not None and (source.newest_published is None or
-                                   newest > source.newest_published):  # fmt: skip
+        if newest is not None and (
+            source.newest_published is None or newest > source.newest_published
+        ):
             changes["newest_published"] = newest
             source.newest_published = newest
         if changes:

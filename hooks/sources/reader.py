@@ -92,10 +92,10 @@ def _claim(source_id: str, owner: str) -> bool:
     return bool(
         Source.objects.filter(
             pk=source_id, type=Source.Type.OKTA_SYSTEM_LOG, status=Source.Status.ACTIVE
-        )  # fmt: skip
+        )
         .filter(
             Q(lease_owner=owner) | Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
-        )  # fmt: skip
+        )
         .update(lease_owner=owner, lease_expires_at=now + _lease())
     )
 
@@ -219,8 +219,9 @@ def next_link(header: str) -> str | None:
         section = part.strip()
         if section.startswith("<") and ">" in section:
             url, _, params = section[1:].partition(">")
-            if any(p.strip().replace(" ", "") in ('rel="next"', "rel=next")
-                   for p in params.split(";")):  # fmt: skip
+            if any(
+                p.strip().replace(" ", "") in ('rel="next"', "rel=next") for p in params.split(";")
+            ):
                 return url
     return None
 

@@ -27,8 +27,11 @@ def source_representation(source: Source, base: str) -> dict:
     if source.type == Source.Type.OKTA_EVENT_HOOK:
         config = {"authScheme": {"type": "HEADER", "key": source.auth_key}}
     else:
-        config = {"orgUrl": source.org_url, "filter": source.filter or None,
-                  "since": _time(source.since)}  # fmt: skip
+        config = {
+            "orgUrl": source.org_url,
+            "filter": source.filter or None,
+            "since": _time(source.since),
+        }
     body: dict[str, Any] = {
         "id": source.id,
         "name": source.name,
@@ -49,12 +52,16 @@ def source_representation(source: Source, base: str) -> dict:
     href = f"{base}/api/v1/sources/{source.id}"
     post = {"hints": {"allow": ["POST"]}}
     if source.status == Source.Status.ACTIVE:
-        links = {"self": {"href": href},
-                 "deactivate": {"href": f"{href}/lifecycle/deactivate", **post}}  # fmt: skip
+        links = {
+            "self": {"href": href},
+            "deactivate": {"href": f"{href}/lifecycle/deactivate", **post},
+        }
     else:
-        links = {"activate": {"href": f"{href}/lifecycle/activate", **post},
-                 "self": {"href": href},
-                 "delete": {"href": href, "hints": {"allow": ["DELETE"]}}}  # fmt: skip
+        links = {
+            "activate": {"href": f"{href}/lifecycle/activate", **post},
+            "self": {"href": href},
+            "delete": {"href": href, "hints": {"allow": ["DELETE"]}},
+        }
     body["_links"] = links
     return body
 
@@ -95,7 +102,7 @@ def parse_source_body(data: object) -> SourceSpec:
         auth_key=_text(auth.get("key"), "config.authScheme.key", causes),
         auth_value=None
         if auth_value is None
-        else _text(auth_value, "config.authScheme.value", causes),  # fmt: skip
+        else _text(auth_value, "config.authScheme.value", causes),
         org_url=_text(config.get("orgUrl"), "config.orgUrl", causes),
         token=None if token is None else _text(token, "config.token", causes),
         filter=_text(config.get("filter"), "config.filter", causes),

@@ -15,9 +15,15 @@ _CATALOG_TTL = 30.0
 _catalog_cache: tuple[float, dict[str, str]] = (0.0, {})
 
 FIELDS = (
-    "label", "description", "category", "hook_eligible", "beta",
-    "display_message", "target_types", "actor_type",
-)  # fmt: skip
+    "label",
+    "description",
+    "category",
+    "hook_eligible",
+    "beta",
+    "display_message",
+    "target_types",
+    "actor_type",
+)
 
 
 @dataclass(frozen=True)

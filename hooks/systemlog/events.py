@@ -13,15 +13,40 @@ from hooks.models import EventHook, UserIdentity
 
 SEVERITIES = ("DEBUG", "INFO", "WARN", "ERROR")
 OUTCOME_RESULTS = (
-    "SUCCESS", "FAILURE", "SKIPPED", "ALLOW", "DENY", "CHALLENGE", "UNKNOWN",
-    "RATE_LIMIT", "DEFERRED", "SCHEDULED", "ABANDONED", "UNANSWERED",
-)  # fmt: skip
+    "SUCCESS",
+    "FAILURE",
+    "SKIPPED",
+    "ALLOW",
+    "DENY",
+    "CHALLENGE",
+    "UNKNOWN",
+    "RATE_LIMIT",
+    "DEFERRED",
+    "SCHEDULED",
+    "ABANDONED",
+    "UNANSWERED",
+)
 # Key order of a LogEvent as Okta sends it (reference §3.3).
 LOG_EVENT_KEYS = (
-    "uuid", "published", "eventType", "version", "displayMessage", "severity", "client",
-    "device", "actor", "outcome", "target", "transaction", "debugContext", "legacyEventType",
-    "authenticationContext", "securityContext", "request", "insertionTimestamp",
-)  # fmt: skip
+    "uuid",
+    "published",
+    "eventType",
+    "version",
+    "displayMessage",
+    "severity",
+    "client",
+    "device",
+    "actor",
+    "outcome",
+    "target",
+    "transaction",
+    "debugContext",
+    "legacyEventType",
+    "authenticationContext",
+    "securityContext",
+    "request",
+    "insertionTimestamp",
+)
 SYSTEM_ACTOR = {
     "id": "0oa00000000000000000",
     "type": "SystemPrincipal",

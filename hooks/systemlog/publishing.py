@@ -182,8 +182,15 @@ def _store(
 
 
 _EVENT_COLUMNS = (
-    "uuid", "published", "event_type", "actor_id", "severity", "data", "created_at", "source",
-)  # fmt: skip
+    "uuid",
+    "published",
+    "event_type",
+    "actor_id",
+    "severity",
+    "data",
+    "created_at",
+    "source",
+)
 
 
 def _prepared_values(rows: list[Event]) -> list[tuple]:

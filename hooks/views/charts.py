@@ -251,8 +251,10 @@ def deliveries_chart_table(buckets: list[HourBucket], *, caption: str) -> SafeSt
         )
     if not rows:
         rows.append('<tr><td colspan="5">No deliveries in the last 24 hours</td></tr>')
-    head = ('<tr><th scope="col">Hour</th><th scope="col">Succeeded</th><th scope="col">Failed</th>'
-            '<th scope="col">Retrying</th><th scope="col">Median latency</th></tr>')  # fmt: skip
+    head = (
+        '<tr><th scope="col">Hour</th><th scope="col">Succeeded</th><th scope="col">Failed</th>'
+        '<th scope="col">Retrying</th><th scope="col">Median latency</th></tr>'
+    )
     return mark_safe(
         f'<table class="visually-hidden"><caption>{escape(caption)}</caption>'
         f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"

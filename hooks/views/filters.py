@@ -131,8 +131,9 @@ def _check(section: FilterSectionForm) -> None:
     expression, problem = section.build()
     result = None
     if problem is None:
-        result = backtest(event_type=section.event_type, expression=expression,
-                          limit=BACKTEST_EVENTS)  # fmt: skip
+        result = backtest(
+            event_type=section.event_type, expression=expression, limit=BACKTEST_EVENTS
+        )
     section.check = {"expression": expression, "problem": problem, "result": result}
 
 

@@ -82,8 +82,9 @@ def hook_deactivate_view(request: HtmxHttpRequest, hook_id: str) -> HttpResponse
     hook = get_hook(hook_id)
     if request.method == "GET":
         next_url = safe_next(request, reverse("hooks:hook-detail", args=[hook.id]))
-        return render(request, "hooks/hook_confirm_deactivate.html",
-                      {"hook": hook, "next": next_url})  # fmt: skip
+        return render(
+            request, "hooks/hook_confirm_deactivate.html", {"hook": hook, "next": next_url}
+        )
     hook = hook_deactivate(hook=hook, actor=console_actor(request))
     messages.success(request, f"“{hook.name}” is inactive: it receives no events.")
     return _back(request)

@@ -50,8 +50,7 @@ def source_list(request: HtmxHttpRequest) -> HttpResponse:
     base = org_url(request)
     sources = [_decorate(source, base) for source in Source.objects.all()]
     status = 400 if request.method == "POST" else 200
-    return render(request, "hooks/sources.html", {"form": form, "sources": sources},
-                  status=status)  # fmt: skip
+    return render(request, "hooks/sources.html", {"form": form, "sources": sources}, status=status)
 
 
 @require_GET
@@ -59,18 +58,27 @@ def source_list(request: HtmxHttpRequest) -> HttpResponse:
 def source_detail(request: HtmxHttpRequest, source_id: str) -> HttpResponse:
     source = _decorate(get_object_or_404(Source, pk=source_id), org_url(request))
     recent = Event.objects.filter(source_id=source.pk).order_by("-published", "-id")[:10]
-    types = (Event.objects.filter(source_id=source.pk).values("event_type")
-             .annotate(n=Count("id")).order_by("-n")[:10])  # fmt: skip
-    context = {"source": source, "recent": recent, "types": types,
-               "log_url": f"{reverse('hooks:system-log')}?source={source.pk}"}  # fmt: skip
+    types = (
+        Event.objects.filter(source_id=source.pk)
+        .values("event_type")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:10]
+    )
+    context = {
+        "source": source,
+        "recent": recent,
+        "types": types,
+        "log_url": f"{reverse('hooks:system-log')}?source={source.pk}",
+    }
     return render(request, "hooks/source_detail.html", context)
 
 
 @require_POST
 @superadmin_required
 def source_activate_view(request: HtmxHttpRequest, source_id: str) -> HttpResponse:
-    source = source_activate(source=get_object_or_404(Source, pk=source_id),
-                             actor=console_actor(request))  # fmt: skip
+    source = source_activate(
+        source=get_object_or_404(Source, pk=source_id), actor=console_actor(request)
+    )
     messages.success(request, f"“{source.name}” is active.")
     return redirect("hooks:source-detail", source_id=source.pk)
 
@@ -78,8 +86,9 @@ def source_activate_view(request: HtmxHttpRequest, source_id: str) -> HttpRespon
 @require_POST
 @superadmin_required
 def source_deactivate_view(request: HtmxHttpRequest, source_id: str) -> HttpResponse:
-    source = source_deactivate(source=get_object_or_404(Source, pk=source_id),
-                               actor=console_actor(request))  # fmt: skip
+    source = source_deactivate(
+        source=get_object_or_404(Source, pk=source_id), actor=console_actor(request)
+    )
     messages.success(request, f"“{source.name}” is inactive: it takes no events in.")
     return redirect("hooks:source-detail", source_id=source.pk)
 

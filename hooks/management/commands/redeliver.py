@@ -109,7 +109,9 @@ class Command(BaseCommand):
             queued = send_pending_now(hook=hook)
         except HookNotDeliverable as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(self.style.SUCCESS(
-            f"Queued {queued} pending delivery(ies) of {hook.name} to be sent now, then the "
-            "events waiting for it."
-        ))  # fmt: skip
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Queued {queued} pending delivery(ies) of {hook.name} to be sent now, then the "
+                "events waiting for it."
+            )
+        )
