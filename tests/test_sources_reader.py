@@ -40,6 +40,7 @@ def make_reader(org_url: str, **changes) -> Source:
     return source_create(spec=spec, actor=SYSTEM)
 
 
+@pytest.mark.slow  # waits HOOKS_SOURCE_POLL_INTERVAL between pages
 def test_it_polls_okta_style_and_stores_every_page_with_its_position():
     with FakeOkta([okta_event(n) for n in range(25)]) as okta:
         source = make_reader(okta.url)
@@ -59,6 +60,7 @@ def test_it_polls_okta_style_and_stores_every_page_with_its_position():
     assert source.caught_up_at is not None and lag_seconds(source) < 5
 
 
+@pytest.mark.slow  # waits HOOKS_SOURCE_POLL_INTERVAL between pages
 def test_it_waits_before_following_the_link_of_an_empty_page():
     with FakeOkta([okta_event(n) for n in range(5)]) as okta:
         source = make_reader(okta.url)
@@ -81,6 +83,7 @@ def test_a_failed_page_keeps_the_position_of_the_last_stored_page():
     assert source.recent_errors[0]["error"] == source.last_error
 
 
+@pytest.mark.slow  # waits HOOKS_SOURCE_POLL_INTERVAL between pages
 def test_a_later_task_continues_where_the_last_one_stopped_without_duplicates():
     with FakeOkta([okta_event(n) for n in range(15)]) as okta:
         source = make_reader(okta.url)
