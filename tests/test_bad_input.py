@@ -241,3 +241,16 @@ def test_over_a_real_server_big_and_deep_bodies_are_4xx(live_server, api_token, 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
     deep = requests.post(url, data=NESTED_DEEP, headers=headers, timeout=10)
     assert deep.status_code == 400 and deep.json()["errorCode"] == "E0000003", deep.text
+
+
+@pytest.mark.parametrize("depth", [1, 2, 63, 64, 65, 66, 300])
+def test_the_depth_check_counts_arrays_and_objects_exactly(depth):
+    from hooks.lib.bounded_json import MAX_JSON_DEPTH, json_depth_exceeds
+
+    arrays = json.loads("[" * depth + "]" * depth)
+    objects = json.loads('{"a":' * depth + "1" + "}" * depth)
+    mixed = json.loads('[{"a":' * (depth // 2) + "[]" + "}]" * (depth // 2))
+    assert json_depth_exceeds(arrays) is (depth > MAX_JSON_DEPTH)
+    assert json_depth_exceeds(objects) is (depth > MAX_JSON_DEPTH)
+    assert json_depth_exceeds(mixed) is (2 * (depth // 2) + 1 > MAX_JSON_DEPTH)
+    assert json_depth_exceeds(1) is False and json_depth_exceeds("x") is False
