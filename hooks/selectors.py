@@ -62,17 +62,7 @@ def deliveries_page(
         else:
             scan_limit = scan_limit or DELIVERY_SCAN_LIMIT
             return _search_page(rows, q, after=after, limit=limit, scan_limit=scan_limit)
-    page = keyset_page(rows, time_field="created_at", after=after, limit=limit)
-    return Page(_with_log_state_of(page.items), page.next_cursor, page.partial)
-
-
-def _with_log_state_of(deliveries: list[Delivery]) -> list[Delivery]:
-    """`deliveries` (one page) re-read with_log_state, in their order. Annotating the page's
-    query instead made SQLite evaluate the subqueries for every row of the hook before
-    sorting (1.8 s a page at 100,000 deliveries); here they run for the page's rows only."""
-    annotated = with_log_state(Delivery.objects.filter(pk__in=[d.pk for d in deliveries]))
-    by_pk = {d.pk: d for d in annotated}
-    return [by_pk[d.pk] for d in deliveries if d.pk in by_pk]
+    return keyset_page(with_log_state(rows), time_field="created_at", after=after, limit=limit)
 
 
 def _deliveries_by_id(hook: EventHook, q: str) -> set[int]:
