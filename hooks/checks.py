@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
+from hooks.lib.client_address import trusted_proxies
 from hooks.outbound.ssrf import allowed_ports
 
 
@@ -81,6 +82,24 @@ def outbound_policy_check(app_configs, **kwargs) -> list[Error]:
                 str(exc),
                 hint="Use comma-separated ports and inclusive ranges, e.g. 80,443,1024-65535.",
                 id="hooks.E002",
+            )
+        ]
+    return []
+
+
+@register(deploy=False)
+def trusted_proxies_check(app_configs, **kwargs) -> list[Error]:
+    """Error (hooks.E004) when HOOKS_TRUSTED_PROXIES cannot be read: a typo must not
+    silently trust nobody (every client one address) or be found at the first sign-in."""
+    try:
+        trusted_proxies()
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc),
+                hint="List the networks of the reverse proxies in front of the console, "
+                "comma-separated, e.g. 10.0.0.0/24,fd00::/64 (a single address: 10.0.0.5).",
+                id="hooks.E004",
             )
         ]
     return []

@@ -249,6 +249,9 @@ HOOKS_AUTH_EVENTS = env_bool("HOOKS_AUTH_EVENTS", True)
 HOOKS_ALLOWED_NETWORKS = env_list(
     "HOOKS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEBUG else []
 )
+# Networks of the reverse proxies in front of the console: from them, the client's address
+# is read from X-Forwarded-For (hooks.lib.client_address). Empty: trust none.
+HOOKS_TRUSTED_PROXIES = env_list("HOOKS_TRUSTED_PROXIES", [])
 # Ports outbound requests may use, on every destination: ports and inclusive ranges.
 HOOKS_ALLOWED_PORTS = env_list("HOOKS_ALLOWED_PORTS", ["80", "443", "1024-65535"])
 # Delays before each retry, in seconds: Okta's immediate retry, then backoff over ~22 h.

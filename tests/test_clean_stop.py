@@ -123,6 +123,53 @@ def test_qcluster_stops_within_10_s_on_a_group_sigterm_and_loses_nothing(
         assert set(published) <= delivered
 
 
+# A backlog of single-event deliveries to a receiver taking a second each: one claim alone
+# (HOOKS_CLAIM_DELIVERIES, 10) is ~10 s of sending, and the lease (30 s) ends a claim only after
+# 15 s, so a worker that does not look for a stop between deliveries is still sending at 8 s.
+BACKLOG_ENV = {**STOP_ENV, "HOOKS_MAX_BATCH": "1", "HOOKS_LEASE_SECONDS": "30"}
+BACKLOG_STOP_SECONDS = 5.0  # the request in flight (1 s), the pusher's dequeue (1 s), exits
+
+
+def test_a_stop_ends_a_backlog_to_a_slow_endpoint_after_the_requests_in_flight(
+    tmp_path, fast_settings
+):
+    """A worker stops claiming, and stops sending what it claimed, once a stop is asked:
+    the cluster stops in order well before it would be forced, the unsent deliveries go back
+    to the outbox, and the next cluster delivers every event exactly once."""
+    with Receiver() as slow:
+        cluster = Cluster(tmp_path / "first.log", **BACKLOG_ENV).start()
+        try:
+            wait_until(lambda: worker_ready(cluster), timeout=30, message=cluster.log())
+            hook = make_hook(slow, "backlog", TYPE_A)
+            slow.set_behaviour(delay=1.0)
+            published = publish_one_at_a_time("backlog", 30)
+            # The backlog is being sent (the first request was the verification).
+            wait_until(lambda: len(slow.requests) >= 2, timeout=20, message=cluster.log()[-3000:])
+            elapsed = stop_group_as_systemd(cluster.process, timeout=60)
+        finally:
+            cluster.kill()
+        print(f"qcluster with a backlog stopped {elapsed:.1f} s after a group SIGTERM")
+        assert elapsed < BACKLOG_STOP_SECONDS, f"took {elapsed:.1f} s\n{cluster.log()[-3000:]}"
+        assert "killing it" not in cluster.log(), cluster.log()[-3000:]
+        # Stopped in order: what was in flight was answered and recorded, nothing is left
+        # SENDING for the sweeper to send a second time.
+        assert not with_db(lambda: Delivery.objects.filter(status="SENDING").exists())
+        assert len(arrivals(slow)) < len(published), "the backlog was not cut short"
+
+        slow.set_behaviour(delay=0)
+        second = Cluster(tmp_path / "second.log", **STOP_ENV).start()
+        try:
+            sweep_until(
+                lambda: settled({TYPE_A: (slow, hook)}, published),
+                timeout=60,
+                message=f"not everything arrived\n{second.log()[-3000:]}",
+            )
+        finally:
+            second.stop()
+        received = [event["uuid"] for request in slow.requests for event in request.events]
+        assert sorted(received) == sorted(published), "an event lost or sent twice"
+
+
 def test_run_console_stops_within_10_s_on_a_group_sigterm(tmp_path):
     port = free_port()
     log_path = tmp_path / "console.log"

@@ -24,6 +24,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 
+from hooks.lib.client_address import client_address as client_address_of
 from hooks.models import RateCounter
 
 
@@ -42,8 +43,8 @@ def _address_key(address: str) -> str:
 
 
 def client_address(request) -> str:
-    """The address the System Log records for the request (REMOTE_ADDR)."""
-    return (request.META.get("REMOTE_ADDR") if request is not None else None) or "unknown"
+    """The address failures are counted against: the one the System Log records."""
+    return (client_address_of(request) if request is not None else None) or "unknown"
 
 
 def _seconds_left(key: str, limit: int, current: float) -> float:

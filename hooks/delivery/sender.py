@@ -19,6 +19,7 @@ from hooks.delivery import claims, outcomes, stored_response
 from hooks.delivery.dispatch import enqueue_hook_deliveries
 from hooks.delivery.hook_health import record_failure, record_success
 from hooks.lib import sql as prepared_sql
+from hooks.lib import stopping
 from hooks.models import Delivery, DeliveryAttempt, EventHook
 from hooks.outbound import transport
 from hooks.outbound.endpoint import Endpoint
@@ -72,7 +73,8 @@ def deliver_hook(hook_id: str) -> int:
 
     Stops at the first failed delivery: its retry is scheduled, the rest of its claim
     goes back to the outbox and waits there, so one failing endpoint never keeps a
-    worker busy for long.
+    worker busy for long. Also stops once its worker cluster is stopping
+    (hooks.lib.stopping): what is left waits for the next start.
     """
     hook = prepared_sql.get_by_pk(EventHook, hook_id)  # a prepared read: no ORM compile
     if hook is None or not hook.is_deliverable or _hook_is_backing_off(hook):
@@ -80,6 +82,10 @@ def deliver_hook(hook_id: str) -> int:
     current = _CurrentHook(hook)
     sent = 0
     while current.still_deliverable():
+        if stopping.stop_asked():
+            # A task for the next start (the broker keeps it; the sweeper would too).
+            enqueue_hook_deliveries([hook.id])
+            return sent
         # The claim itself also takes nothing once the hook is deactivated or unverified.
         claim = claims.claim_deliveries(
             current.endpoint, deliveries=settings.HOOKS_CLAIM_DELIVERIES
@@ -113,11 +119,13 @@ def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> ClaimSe
     then the schedule); if the immediate retry succeeds the task goes on. A claim also
     ends early once its hook is no longer ACTIVE and VERIFIED, and when still sending
     after half its lease (a slow endpoint: the rest gets another turn, after other
-    hooks' tasks).
+    hooks' tasks) or once the cluster is stopping (another turn after the next start).
     """
     deadline = time.monotonic() + settings.HOOKS_LEASE_SECONDS / 2
     done: list[outcomes.Sent] = []
     for index, item in enumerate(group):
+        if stopping.stop_asked():
+            return _end_early(done, group[index:], current.hook, another_turn=True)
         if index and not current.still_deliverable():
             return _end_early(done, group[index:], current.hook, another_turn=False)
         if index and time.monotonic() > deadline:

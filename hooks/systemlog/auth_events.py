@@ -21,6 +21,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
+from hooks.lib.client_address import client_address
 from hooks.systemlog.events import actor_for_user, target_for_user
 from hooks.systemlog.publishing import event_publish
 
@@ -51,7 +52,7 @@ def _client(request) -> dict | None:
         "zone": None,
         "device": None,
         "id": None,
-        "ipAddress": meta.get("REMOTE_ADDR"),
+        "ipAddress": client_address(request),
         "geographicalContext": None,
     }
 

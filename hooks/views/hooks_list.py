@@ -49,9 +49,10 @@ def hook_verify_view(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     except VerificationFailed as failure:
         cause = failure.cause
     if request.htmx and request.POST.get("fragment") == "verify":
-        return render(
-            request, "hooks/_verify_result.html", {"hook": hook, "cause": cause, "attempted": True}
-        )
+        # `back`: the page the header's actions return to is the one the form was on.
+        back = safe_next(request, reverse("hooks:hook-activate-step", args=[hook.id]))
+        context = {"hook": hook, "cause": cause, "attempted": True, "back": back}
+        return render(request, "hooks/_verify_result.html", context)
     if cause is None:
         messages.success(request, f"“{hook.name}” is verified.")
     else:

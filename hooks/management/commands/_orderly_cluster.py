@@ -10,8 +10,9 @@ process of the service at once. django-q2 1.11.1 does not survive that:
   event to acknowledge: it never will, so the main process hangs until SIGKILL.
 
 Here every child ignores SIGTERM and SIGINT (only its parent tells it to stop) and the
-main process's handler only records the request. The main thread then runs django-q2's
-orderly stop (pusher first, then each worker after its current task, then the monitor),
+main process's handler only records the request. The main thread then tells the workers'
+long tasks to end early (hooks.lib.stopping) and runs django-q2's orderly stop (pusher
+first, then each worker after its current task, then the monitor),
 with tasks prefetched but not started handed back to the broker, and SIGKILLs whatever
 still runs after FORCE_AFTER seconds. Nothing is lost either way: a delivery still
 SENDING keeps its lease and the sweeper re-queues it when the lease runs out; events not
@@ -33,6 +34,8 @@ from contextlib import suppress
 from django_q.cluster import Cluster, Sentinel, get_mp_context
 from django_q.conf import setproctitle
 from django_q.signing import SignedPackage
+
+from hooks.lib import stopping
 
 logger = logging.getLogger("django-q")
 
@@ -126,6 +129,8 @@ class OrderlyCluster(Cluster):
         if setproctitle:
             setproctitle.setproctitle(f"qcluster MainProcess {self.name}")
         ctx = get_mp_context()
+        # Before the sentinel forks: its workers inherit the flag (hooks.lib.stopping).
+        stopping.share_with_children(ctx)
         self.stop_event, self.start_event = ctx.Event(), ctx.Event()
         self.sentinel = ctx.Process(
             target=OrderlySentinel,
@@ -150,6 +155,9 @@ class OrderlyCluster(Cluster):
     def stop(self, force_after: float = FORCE_AFTER) -> bool:
         """Orderly stop; SIGKILL what still runs after `force_after` s. True if orderly."""
         deadline = time.monotonic() + force_after
+        # First: a worker sending a backlog stops after its request in flight, rather than
+        # after the backlog, which could outlast the deadline (then: killed, re-sent).
+        stopping.ask_to_stop()
         if not self.sentinel.is_alive():
             return False
         logger.info("Q Cluster %s stopping (forced after %.0f s).", self.name, force_after)
