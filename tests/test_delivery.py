@@ -394,6 +394,29 @@ def test_the_prepared_hook_read_returns_what_the_orm_returns(active_verified_hoo
     assert get_by_pk(EventHook, "whoMissing") is None
 
 
+def test_the_prepared_deliverable_hooks_read_returns_what_the_orm_returns(make_hook):
+    """Publishing reads the hook set with hooks.lib.sql.select_equal, not the ORM."""
+    from hooks.lib.sql import select_equal
+
+    names = ("name", "uri", "event_types", "filters", "version")
+    for index, name in enumerate(["b hook", "a hook", "c hook", "d hook"]):
+        hook = make_hook(verified=index != 2, name=name)
+        if index == 3:
+            EventHook.objects.filter(pk=hook.pk).update(status=EventHook.Status.INACTIVE)
+    EventHook.objects.filter(name="a hook").update(filters={"user.lifecycle.create": "true"})
+    where = {"status": "ACTIVE", "verification_status": "VERIFIED"}
+    fast = select_equal(EventHook, names, **where)
+    orm = list(EventHook.objects.filter(**where).only(*names))
+    assert [hook.name for hook in fast] == [hook.name for hook in orm] == ["a hook", "b hook"]
+    for got, expected in zip(fast, orm, strict=True):
+        assert [getattr(got, f) for f in ("id", *names)] == [
+            getattr(expected, f) for f in ("id", *names)
+        ]
+        assert got.get_deferred_fields() == expected.get_deferred_fields()
+        assert got._state.adding is False
+    assert select_equal(EventHook, names, status="NOTHING", verification_status="VERIFIED") == []
+
+
 def test_after_a_successful_immediate_retry_the_rest_of_the_claim_goes_out_at_once(
     active_verified_hook, receiver, settings
 ):

@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from hooks.lib.sql import backend, insert_many, insert_rows
+from hooks.lib.sql import backend, insert_many, insert_rows, select_equal
 from hooks.lib.timestamps import format_timestamp, parse_timestamp
 from hooks.models import Event, EventHook, OutboxEntry
 from hooks.systemlog.event_types import catalog_messages
@@ -226,11 +226,14 @@ def _insert_events(values: list[tuple], rows: list[Event]) -> list[Event]:
 
 
 def _deliverable_hooks() -> list[EventHook]:
-    return list(
-        EventHook.objects.filter(
-            status=EventHook.Status.ACTIVE,
-            verification_status=EventHook.Verification.VERIFIED,
-        ).only("id", "name", "uri", "event_types", "filters", "version")
+    """The ACTIVE + VERIFIED hooks, with what matching needs. A prepared read (read twice
+    per publish, once under the write lock): the ORM's compile of this query cost more
+    than matching 100 events."""
+    return select_equal(
+        EventHook,
+        ("name", "uri", "event_types", "filters", "version"),
+        status=EventHook.Status.ACTIVE,
+        verification_status=EventHook.Verification.VERIFIED,
     )
 
 
