@@ -417,6 +417,23 @@ def test_the_prepared_deliverable_hooks_read_returns_what_the_orm_returns(make_h
     assert select_equal(EventHook, names, status="NOTHING", verification_status="VERIFIED") == []
 
 
+def test_the_prepared_uuid_lookup_finds_what_the_orm_finds(monkeypatch):
+    """Publishing looks stored uuids up with hooks.lib.sql.present_values, in chunks of the
+    database's parameter limit."""
+    from django.db import connection
+
+    from hooks.lib.sql import present_values
+    from hooks.systemlog.publishing import event_publish
+
+    event_publish(events=[{"eventType": "user.session.start", "uuid": f"p{i}"} for i in range(5)])
+    asked = ["p0", "p3", "nope", "p4", "p9"]
+    orm = set(Event.objects.filter(uuid__in=asked).values_list("uuid", flat=True))
+    assert present_values(Event, "uuid", asked) == orm == {"p0", "p3", "p4"}
+    monkeypatch.setattr(connection.features, "max_query_params", 2)
+    assert present_values(Event, "uuid", asked) == orm
+    assert present_values(Event, "uuid", []) == set()
+
+
 def test_after_a_successful_immediate_retry_the_rest_of_the_claim_goes_out_at_once(
     active_verified_hook, receiver, settings
 ):

@@ -225,6 +225,24 @@ def select_equal(model, names: tuple[str, ...], **equal) -> list:
     return [_instance(model, db, fields, converters, row) for row in rows]
 
 
+def present_values(model, name: str, values: Sequence) -> set:
+    """set(model.objects.filter(<name>__in=values).values_list(name, flat=True)) without the
+    query compiler (~0.5 ms for 100 values), for a field whose values need no conversion
+    (a CharField: str in, str out)."""
+    db = backend()
+    quote = db.ops.quote_name
+    column, table = quote(model._meta.get_field(name).column), quote(model._meta.db_table)
+    per_statement = db.features.max_query_params or 30_000
+    found: set = set()
+    with db.cursor() as cursor:
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", chunk)
+            found.update(value for (value,) in cursor.fetchall())
+    return found
+
+
 def _instance(model, db, fields: list, converters: list, row: Sequence):
     values = []
     for (column, convert_all), value in zip(converters, row, strict=True):

@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from hooks.lib.sql import backend, insert_many, insert_rows, select_equal
+from hooks.lib.sql import backend, insert_many, insert_rows, present_values, select_equal
 from hooks.lib.timestamps import format_timestamp, parse_timestamp
 from hooks.models import Event, EventHook, OutboxEntry
 from hooks.systemlog.event_types import catalog_messages
@@ -95,10 +95,10 @@ def event_publish(
     # the database's single write lock (IMMEDIATE), which every publish and every worker
     # claim wait for. A uuid stored concurrently in between still ends as a duplicate
     # (the IntegrityError path below).
-    existing = set(Event.objects.filter(uuid__in=list(unique)).values_list("uuid", flat=True))
+    existing = present_values(Event, "uuid", list(unique))
     now = timezone.now()
     rows = [
-        Event(
+        _new_event(
             uuid=event_uuid,
             published=cast(datetime, parse_timestamp(log_event["published"])),  # normalized
             event_type=log_event["eventType"],
@@ -191,6 +191,15 @@ _EVENT_COLUMNS = (
     "created_at",
     "source",
 )
+
+
+_EVENT_ATTNAMES = tuple(field.attname for field in Event._meta.concrete_fields)
+
+
+def _new_event(**values) -> Event:
+    """Event(**values), built with positional arguments: Model.__init__ with keywords costs
+    about twice as much (~7 against ~4 us), and one publish builds up to 1,000 events."""
+    return Event(*[values.get(name) for name in _EVENT_ATTNAMES])
 
 
 def _prepared_values(rows: list[Event]) -> list[tuple]:
