@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
             if base:
                 small, big = min(base), max(base)
                 results.setdefault("baseline_small", []).append(base[small])
-                if big != small:
+                if big != small or small > 1:  # `--scenario batched` alone: one size, 50
                     results.setdefault("baseline_big", []).append(base[big])
                 print(
                     f"  run {run + 1} plain loop: "

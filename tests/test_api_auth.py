@@ -51,6 +51,27 @@ def test_a_revoked_token_is_refused(admin_user):
     assert client_with(f"SSWS {token}").get("/api/v1/eventHooks").status_code == 401
 
 
+def test_a_token_of_a_deactivated_user_is_refused(admin_user):
+    _, token = token_create(user=admin_user, name="user leaves")
+    assert client_with(f"SSWS {token}").get("/api/v1/eventHooks").status_code == 200
+    admin_user.is_active = False
+    admin_user.save(update_fields=["is_active"])
+    assert client_with(f"SSWS {token}").get("/api/v1/eventHooks").status_code == 401
+
+
+def test_an_accepted_token_comes_with_its_user_and_records_its_use(admin_user):
+    from hooks.access.tokens import token_authenticate
+
+    row, token = token_create(user=admin_user, name="used")
+    accepted = token_authenticate(token)
+    assert accepted is not None and accepted.pk == row.pk
+    assert accepted.user == admin_user and accepted.user.is_superuser
+    assert accepted.name == "used" and accepted.get_deferred_fields() == set()
+    row.refresh_from_db()
+    assert row.last_used_at is not None
+    assert token_authenticate(token + "x") is None
+
+
 def test_tokens_are_stored_only_as_a_hash(admin_user):
     row, token = token_create(user=admin_user, name="hashed")
     row.refresh_from_db()

@@ -178,3 +178,39 @@ def test_bad_log_queries_are_400_with_a_cause(api, params, field):
     response = api.get("/api/v1/logs", params)
     assert response.status_code == 400
     assert response.json()["errorCauses"][0]["errorSummary"].startswith(f"{field}:")
+
+
+def test_the_answer_is_what_drf_would_render_with_each_event_encoded_once(api):
+    """The answer splices in the JSON text publishing encoded for the database: byte for
+    byte what DRF's JSONRenderer writes, also for non-ASCII and U+2028/U+2029."""
+    import json
+
+    from django.db import connection
+    from rest_framework.renderers import JSONRenderer
+
+    batch = [
+        {"eventType": "user.session.start", "uuid": "plain"},
+        {
+            "eventType": "user.session.start",
+            "uuid": "unusual",
+            "displayMessage": 'José "quoted" \\ line\u2028sep\u2029 😀 \u00e9',
+            "debugContext": {"debugData": {"n": 1.5, "t": True, "none": None, "list": [1, {}]}},
+        },
+        {"eventType": "user.session.start", "uuid": "plain"},  # a duplicate within the batch
+    ]
+    publish(api, [{"eventType": "user.session.start", "uuid": "stored-before"}])
+    response = publish(api, [*batch, {"eventType": "user.session.start", "uuid": "stored-before"}])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = json.loads(response.content)
+    assert body["stored"] == 2 and body["duplicates"] == 2
+    assert response.content == JSONRenderer().render(body)
+    assert b"\\u2028" in response.content and "José".encode() in response.content
+    stored = Event.objects.get(uuid="unusual")
+    assert stored.data == body["events"][1]
+    assert stored.data["displayMessage"] == batch[1]["displayMessage"]
+    if connection.vendor == "sqlite":  # the text stored is the one answered
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT data FROM hooks_event WHERE uuid = %s", ["unusual"])
+            text = cursor.fetchone()[0]
+        assert text == json.dumps(stored.data, separators=(",", ":"), ensure_ascii=False)

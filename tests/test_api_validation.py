@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hooks.models import EventHook
+from hooks.models import Event, EventHook
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,11 @@ def test_nul_characters_are_refused_in_bodies_and_query_strings(api, hook_body):
     assert body.status_code == 400 and body.json()["errorCode"] == "E0000003"
     query = api.get("/api/v1/eventTypes?q=a%00b")
     assert query.status_code == 400 and query.json()["errorCode"] == "E0000001"
+
+
+@pytest.mark.parametrize("nul", [b"\\u0000", b"\\U0000", b"\x00", b"\\\\u0000"])
+def test_nul_characters_are_refused_in_published_events_in_every_spelling(api, nul):
+    body = b'[{"eventType": "user.session.start", "displayMessage": "a' + nul + b'b"}]'
+    response = api.post("/api/v1/events", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["errorCode"] == "E0000003"
+    assert not Event.objects.filter(event_type="user.session.start").exists()

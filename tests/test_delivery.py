@@ -394,6 +394,46 @@ def test_the_prepared_hook_read_returns_what_the_orm_returns(active_verified_hoo
     assert get_by_pk(EventHook, "whoMissing") is None
 
 
+def test_the_prepared_deliverable_hooks_read_returns_what_the_orm_returns(make_hook):
+    """Publishing reads the hook set with hooks.lib.sql.select_equal, not the ORM."""
+    from hooks.lib.sql import select_equal
+
+    names = ("name", "uri", "event_types", "filters", "version")
+    for index, name in enumerate(["b hook", "a hook", "c hook", "d hook"]):
+        hook = make_hook(verified=index != 2, name=name)
+        if index == 3:
+            EventHook.objects.filter(pk=hook.pk).update(status=EventHook.Status.INACTIVE)
+    EventHook.objects.filter(name="a hook").update(filters={"user.lifecycle.create": "true"})
+    where = {"status": "ACTIVE", "verification_status": "VERIFIED"}
+    fast = select_equal(EventHook, names, **where)
+    orm = list(EventHook.objects.filter(**where).only(*names))
+    assert [hook.name for hook in fast] == [hook.name for hook in orm] == ["a hook", "b hook"]
+    for got, expected in zip(fast, orm, strict=True):
+        assert [getattr(got, f) for f in ("id", *names)] == [
+            getattr(expected, f) for f in ("id", *names)
+        ]
+        assert got.get_deferred_fields() == expected.get_deferred_fields()
+        assert got._state.adding is False
+    assert select_equal(EventHook, names, status="NOTHING", verification_status="VERIFIED") == []
+
+
+def test_the_prepared_uuid_lookup_finds_what_the_orm_finds(monkeypatch):
+    """Publishing looks stored uuids up with hooks.lib.sql.present_values, in chunks of the
+    database's parameter limit."""
+    from django.db import connection
+
+    from hooks.lib.sql import present_values
+    from hooks.systemlog.publishing import event_publish
+
+    event_publish(events=[{"eventType": "user.session.start", "uuid": f"p{i}"} for i in range(5)])
+    asked = ["p0", "p3", "nope", "p4", "p9"]
+    orm = set(Event.objects.filter(uuid__in=asked).values_list("uuid", flat=True))
+    assert present_values(Event, "uuid", asked) == orm == {"p0", "p3", "p4"}
+    monkeypatch.setattr(connection.features, "max_query_params", 2)
+    assert present_values(Event, "uuid", asked) == orm
+    assert present_values(Event, "uuid", []) == set()
+
+
 def test_after_a_successful_immediate_retry_the_rest_of_the_claim_goes_out_at_once(
     active_verified_hook, receiver, settings
 ):

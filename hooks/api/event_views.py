@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -16,7 +17,7 @@ from hooks.lib.keyset import CursorError, decode_cursor, encode_cursor
 from hooks.models import Event
 from hooks.ops.org import org_url
 from hooks.systemlog.events import EventValidationError, refuse_console_only_types
-from hooks.systemlog.publishing import event_publish
+from hooks.systemlog.publishing import PublishResult, event_publish
 from hooks.systemlog.query import LogQueryError, compile_filter, keyword_clause
 from hooks.systemlog.scan import after as rows_after
 from hooks.systemlog.scan import scan_page
@@ -56,13 +57,17 @@ class EventPublish(APIView):
             result = event_publish(events=raw_events)
         except EventValidationError as error:
             raise validation_error("events", error.causes) from None
-        return Response(
-            {
-                "stored": len(result.events),
-                "duplicates": result.duplicates,
-                "events": [event.data for event in result.events],
-            }
-        )
+        return _publish_answer(result)
+
+
+def _publish_answer(result: PublishResult) -> HttpResponse:
+    """{"stored", "duplicates", "events"}: the bytes DRF's JSONRenderer would write (compact,
+    UTF-8, U+2028/U+2029 escaped), with each event's JSON text spliced in as publishing
+    encoded it, not encoded a second time (~13 us an event)."""
+    events = ",".join(result.encoded[event.uuid] for event in result.events)
+    text = f'{{"stored":{len(result.events)},"duplicates":{result.duplicates},"events":[{events}]}}'
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return HttpResponse(text.encode(), content_type="application/json")
 
 
 class SystemLog(APIView):

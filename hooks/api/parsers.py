@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -12,8 +10,10 @@ from rest_framework.utils.json import strict_constant
 from hooks.api.errors import body_too_large
 from hooks.lib.bounded_json import JSONTooDeep, loads_bounded
 
-# NUL cannot be stored in PostgreSQL text or jsonb; refuse it up front on every engine.
-NUL = re.compile(rb"\x00|\\u0000", re.IGNORECASE)
+# NUL cannot be stored in PostgreSQL text or jsonb; refuse it up front on every engine: the
+# byte, or its JSON escape (either case of `u`; `0000` has no letters). Three substring
+# searches, not a case-insensitive regex: that cost ~0.4 ms on a 100-event body.
+NUL_SPELLINGS = (b"\x00", b"\\u0000", b"\\U0000")
 
 
 class OktaJSONParser(JSONParser):
@@ -36,7 +36,7 @@ class OktaJSONParser(JSONParser):
             if limit is not None and length.isascii() and length.isdigit() and int(length) > limit:
                 raise body_too_large(limit)
         body = stream.read()
-        if NUL.search(body):
+        if any(nul in body for nul in NUL_SPELLINGS):
             raise ParseError("NUL characters (\\u0000) are not allowed in request bodies.")
         try:
             return loads_bounded(body.decode("utf-8"), parse_constant=strict_constant)

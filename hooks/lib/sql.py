@@ -209,12 +209,66 @@ def get_by_pk(model, pk):
         row = cursor.fetchone()
     if row is None:
         return None
+    return _instance(model, db, fields, converters, row)
+
+
+def select_equal(model, names: tuple[str, ...], **equal) -> list:
+    """list(model.objects.filter(**equal).only(*names)) in the model's ordering, without the
+    query compiler: `equal` maps field names to the values they must equal. The instances
+    are those the ORM would return (the fields not named are deferred)."""
+    db = backend()
+    sql, fields, converters = _select_equal(model, names, tuple(equal), db.vendor)
+    params = [model._meta.get_field(name).get_db_prep_value(equal[name], db) for name in equal]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [_instance(model, db, fields, converters, row) for row in rows]
+
+
+def json_value(field, value, text: str, db=None):
+    """The database value of JSONField `field` holding `value`, whose JSON text is `text`:
+    the text itself on SQLite, which stores JSON as text (the ORM would json.dumps `value`
+    again), else field.get_db_prep_save (PostgreSQL's jsonb takes an adapter)."""
+    db = db or backend()
+    if db.vendor == "sqlite":
+        return text
+    return field.get_db_prep_save(value, db)
+
+
+def present_values(model, name: str, values: Sequence) -> set:
+    """set(model.objects.filter(<name>__in=values).values_list(name, flat=True)) without the
+    query compiler (~0.5 ms for 100 values), for a field whose values need no conversion
+    (a CharField: str in, str out)."""
+    db = backend()
+    quote = db.ops.quote_name
+    column, table = quote(model._meta.get_field(name).column), quote(model._meta.db_table)
+    per_statement = db.features.max_query_params or 30_000
+    found: set = set()
+    with db.cursor() as cursor:
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", chunk)
+            found.update(value for (value,) in cursor.fetchall())
+    return found
+
+
+def _instance(model, db, fields: list, converters: list, row: Sequence):
     values = []
     for (column, convert_all), value in zip(converters, row, strict=True):
         for convert in convert_all:
             value = convert(value, column, db)
         values.append(value)
     return model.from_db(db.alias, [field.attname for field in fields], values)
+
+
+def _converters(model, db, fields: list) -> list:
+    """(column, the converters the compiler would apply to it) of each field."""
+    converters = []
+    for field in fields:
+        column = field.get_col(model._meta.db_table)
+        converters.append((column, db.ops.get_db_converters(column) + column.get_db_converters(db)))
+    return converters
 
 
 @functools.cache
@@ -225,8 +279,24 @@ def _select_by_pk(model, vendor: str) -> tuple[str, list, list]:
     fields = list(meta.concrete_fields)
     columns = ", ".join(quote(field.column) for field in fields)
     sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
-    converters = []
-    for field in fields:
-        column = field.get_col(meta.db_table)
-        converters.append((column, db.ops.get_db_converters(column) + column.get_db_converters(db)))
-    return sql, fields, converters
+    return sql, fields, _converters(model, db, fields)
+
+
+@functools.cache
+def _select_equal(
+    model, names: tuple[str, ...], conditions: tuple[str, ...], vendor: str
+) -> tuple[str, list, list]:
+    db = backend()
+    meta = model._meta
+    quote = db.ops.quote_name
+    # The primary key always comes, as with only(); then the named fields in model order.
+    wanted = {meta.pk.name, *names}
+    fields = [field for field in meta.concrete_fields if field.name in wanted]
+    columns = ", ".join(quote(field.column) for field in fields)
+    where = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in conditions)
+    order = ", ".join(
+        f"{quote(meta.get_field(name.lstrip('-')).column)}{' DESC' if name[0] == '-' else ''}"
+        for name in meta.ordering
+    )
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where}"
+    return (sql + (f" ORDER BY {order}" if order else "")), fields, _converters(model, db, fields)
