@@ -75,7 +75,7 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
         "deliveries",
         filter_form=form,
         page=page,
-        rows=delivery_rows(page.items, now=timezone.now()),
+        rows=delivery_rows(page.items, hook=hook, now=timezone.now()),
         log_url=reverse("hooks:hook-deliveries", args=[hook.id]),
         after=after,
         failed_count=failed_count,
