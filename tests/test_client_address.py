@@ -122,7 +122,7 @@ def trusting_everyone_warnings() -> list[checks.CheckMessage]:
 
 @pytest.mark.parametrize(
     "networks",
-    [["0.0.0.0/0"], ["::/0"], ["10.0.0.0/24", "0.0.0.0/1"], ["2000::/3"], ["fd00::/15"]],
+    [["0.0.0.0/0"], ["::/0"], ["10.0.0.0/24", "0.0.0.0/1"], ["2000::/3"], ["10.0.0.0/7"]],
 )
 def test_trusting_a_network_wider_than_any_proxy_fleet_is_a_warning(settings, networks):
     """Every host of a trusted network may name the client's address: trusting the internet
@@ -139,7 +139,8 @@ def test_trusting_a_network_wider_than_any_proxy_fleet_is_a_warning(settings, ne
     [[], PROXIES, ["10.0.0.0/8"], ["100.64.0.0/10", "fc00::/7"], ["104.16.0.0/13"], ["2400::/16"]],
 )
 def test_proxy_networks_of_usual_sizes_are_not_warned_about(settings, networks):
-    """Up to a /8 (IPv4) or a /16 (IPv6): private ranges and a CDN's published ranges."""
+    """Up to a /8 (IPv4) or a /16 (IPv6): private ranges and a CDN's published ranges; and
+    IPv6's private ranges, wider than that but never routed on the internet."""
     settings.HOOKS_TRUSTED_PROXIES = networks
     assert trusting_everyone_warnings() == []
 
