@@ -35,7 +35,7 @@ _BADGES = {"SUCCEEDED": "ok", "FAILED": "bad", "SUCCESS": "ok", "FAILURE": "bad"
 
 
 class AttemptRow(TypedDict):
-    number: int
+    number: str
     outcome: str
     badge: str  # the CSS class of its outcome: ok, bad or warn
     started: str
@@ -48,7 +48,7 @@ class AttemptRow(TypedDict):
 
 
 class DeliveryRow(TypedDict):
-    pk: int
+    pk: str  # strings, not numbers: the template would localize each number
     envelope_id: str
     status: str
     dom_id: str  # changes with what the row shows: the poll's hx-preserve keys on it
@@ -64,9 +64,9 @@ class DeliveryRow(TypedDict):
     event_types: str  # joined and truncated; "" when none
     event_types_title: str
     actor: str
-    more_actors: int
+    more_actors: str  # "+2" (beyond the first); "" for none
     target: str
-    more_targets: int
+    more_targets: str
     duration: str  # of the newest finished attempt; "" when none
     redelivery_of: str
     redelivered_as: str
@@ -77,7 +77,7 @@ class DeliveryRow(TypedDict):
     event_uuids_label: str  # "Event" or "Events"; "" when the body names none
     event_uuids: SafeString
     attempts: list[AttemptRow]
-    payload_length: int  # characters of the body; 0 when there is none
+    payload_length: str  # characters of the body; "" when there is none
     pretty: str
     redeliver_url: str  # "" when it cannot be redelivered
 
@@ -120,7 +120,7 @@ class _RowMaker:
         redeliverable = delivery.kind == Delivery.Kind.EVENTS and status in REDELIVERABLE
         moment = self.moment
         return DeliveryRow(
-            pk=delivery.pk,
+            pk=str(delivery.pk),
             envelope_id=str(delivery.envelope_id),
             status=status,
             dom_id=f"{dom_id}-{redelivered_as}" if redelivered_as else dom_id,
@@ -136,9 +136,9 @@ class _RowMaker:
             event_types=_truncated(", ".join(carried.event_types), 80),
             event_types_title=f"Event type{_plural(len(carried.event_types))}",
             actor=carried.actors[0] if carried.actors else "",
-            more_actors=len(carried.actors) - 1,
+            more_actors=_more(carried.actors),
             target=_truncated(carried.targets[0], 48) if carried.targets else "",
-            more_targets=len(carried.targets) - 1,
+            more_targets=_more(carried.targets),
             duration=_milliseconds(state.duration_ms),
             redelivery_of=state.redelivery_of or "",
             redelivered_as=redelivered_as,
@@ -156,7 +156,7 @@ class _RowMaker:
                 )
             ),
             attempts=[self.attempt(attempt) for attempt in delivery.attempt_list],
-            payload_length=len(delivery.body),
+            payload_length=str(len(delivery.body)) if delivery.body else "",
             pretty=carried.pretty,
             redeliver_url=f"{self.redeliver[0]}/{delivery.pk}/{self.redeliver[1]}"
             if redeliverable
@@ -165,7 +165,7 @@ class _RowMaker:
 
     def attempt(self, attempt: DeliveryAttempt) -> AttemptRow:
         return AttemptRow(
-            number=attempt.number,
+            number=str(attempt.number),
             outcome=attempt.outcome,
             badge=_BADGES.get(attempt.outcome, "warn"),
             started=self.moment(attempt.started_at),
@@ -215,6 +215,10 @@ def _truncated(text: str, limit: int) -> str:
     if len(text) <= limit:  # it counts characters, less any combining ones: this fits
         return unicodedata.normalize("NFC", text)
     return truncatechars(text, limit)
+
+
+def _more(values: list[str]) -> str:
+    return f"+{len(values) - 1}" if len(values) > 1 else ""
 
 
 def _plural(count: int) -> str:
