@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hooks.models import Delivery, DeliveryAttempt
-from hooks.views.delivery_rows import _milliseconds, _truncated, delivery_rows, with_attempts
+from hooks.views.delivery_rows import _milliseconds, _truncated, delivery_rows
 
 BOUNDED = settings(max_examples=300, deadline=None, database=None)
 
@@ -57,7 +57,6 @@ def test_times_read_as_the_date_filter_shows_them(make_hook, zone):
         '{{ s|date:"Y-m-d H:i:s" }}'
     )
     with timezone.override(zone):
-        with_attempts([delivery])
         [row] = delivery_rows([delivery], hook=hook, now=timezone.now())
         expected = template.render(
             Context({"c": moment, "n": delivery.next_attempt_at, "s": moment})

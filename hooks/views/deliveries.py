@@ -28,7 +28,7 @@ from hooks.models import Delivery
 from hooks.selectors import deliveries_matching, deliveries_page
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, parse_moment, safe_next
-from hooks.views.delivery_rows import delivery_rows, with_attempts
+from hooks.views.delivery_rows import delivery_rows
 
 PAGE_SIZE = 25
 FILTER_FORM_ID = "delivery-filters"
@@ -58,7 +58,6 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     except CursorError:
         messages.error(request, "That page link is not valid any more; here is the first page.")
         return redirect("hooks:hook-deliveries", hook_id=hook.id)
-    with_attempts(page.items)
     failed_count = None
     # The full page and a change of the filters show the count (the fragment then swaps it
     # out of band); the 2-second polls skip it.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypedDict
@@ -31,6 +31,7 @@ from hooks.delivery.delivery_log import contents, log_state, summary
 from hooks.models import Delivery, DeliveryAttempt, EventHook
 
 REDELIVERABLE = frozenset({Delivery.Status.SUCCEEDED, Delivery.Status.FAILED})
+_ATTEMPTS = "attempt_list"  # the attribute delivery_rows prefetches the attempts into
 _BADGES = {"SUCCEEDED": "ok", "FAILED": "bad", "SUCCESS": "ok", "FAILURE": "bad"}
 
 
@@ -82,21 +83,15 @@ class DeliveryRow(TypedDict):
     redeliver_url: str  # "" when it cannot be redelivered
 
 
-def with_attempts(deliveries: list[Delivery]) -> None:
-    """Prefetch the attempts of `deliveries` (in one query) as `delivery.attempt_list`.
-
-    A list, not the `attempts` manager's cache: that one builds a filtered queryset per
-    delivery (~0.15 ms each), which the page never uses.
-    """
-    prefetch_related_objects(deliveries, Prefetch("attempts", to_attr="attempt_list"))
-
-
 def delivery_rows(
-    deliveries: Iterable[Delivery], *, hook: EventHook, now: datetime
+    deliveries: list[Delivery], *, hook: EventHook, now: datetime
 ) -> list[DeliveryRow]:
-    """The rows of `hook`'s `deliveries` as of `now` (their attempts fetched by with_attempts)."""
-    # One reverse() for the page: the redelivery URLs differ only in the delivery's pk (a
-    # hook id has no "/", so the last "/0/" is the pk's place).
+    """The rows of `hook`'s `deliveries` as of `now`, with their attempts (one query)."""
+    # Prefetched into a list, not into the `attempts` manager's cache: that one builds a
+    # filtered queryset per delivery (~0.15 ms each), which the rows never use.
+    prefetch_related_objects(deliveries, Prefetch("attempts", to_attr=_ATTEMPTS))
+    # One reverse() for the page: the redelivery URLs differ only in the delivery's pk (the
+    # URL's hook id cannot hold a "/", so the last "/0/" is the pk's place).
     head, tail = reverse("hooks:delivery-redeliver", args=[hook.id, 0]).rsplit("/0/", 1)
     row = _RowMaker(zone=timezone.get_current_timezone(), now=now, redeliver=(head, tail))
     return [row.of(delivery) for delivery in deliveries]
@@ -155,7 +150,7 @@ class _RowMaker:
                     for uuid in carried.event_uuids
                 )
             ),
-            attempts=[self.attempt(attempt) for attempt in delivery.attempt_list],
+            attempts=[self.attempt(attempt) for attempt in getattr(delivery, _ATTEMPTS)],
             payload_length=str(len(delivery.body)) if delivery.body else "",
             pretty=carried.pretty,
             redeliver_url=f"{self.redeliver[0]}/{delivery.pk}/{self.redeliver[1]}"
@@ -203,8 +198,8 @@ def _header_rows(headers: object) -> SafeString:
 
 
 def _milliseconds(duration: float | None) -> str:
-    """ "42 ms" ("" for none), rounded half up as the `floatformat:0` filter rounds (which
-    also goes through the float's repr, and localizes: 30 µs a call)."""
+    """A duration as "42 ms" ("" for none): rounded half up from the float's repr, as the
+    `floatformat:0` filter rounds (which also localizes: ~30 µs a call)."""
     if duration is None:
         return ""
     return f"{int(Decimal(repr(duration)).quantize(Decimal(1), rounding=ROUND_HALF_UP))} ms"
