@@ -63,3 +63,15 @@ def test_times_read_as_the_date_filter_shows_them(make_hook, zone):
         )
     made = f"{row['created_iso']}|{row['created']}|{row['next_attempt']}|"
     assert made + row["attempts"][0]["started"] == expected
+
+
+def test_templates_are_parsed_once_per_process():
+    """The cached loader (Django's default when TEMPLATES names no loaders, DEBUG or not):
+    the deliveries list would otherwise be read and parsed on every poll."""
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    [loader] = engines["django"].engine.template_loaders
+    assert isinstance(loader, Loader)
+    first = loader.get_template("hooks/_delivery_list.html")
+    assert loader.get_template("hooks/_delivery_list.html") is first
