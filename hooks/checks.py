@@ -4,10 +4,10 @@ be deployed (an Error stops `migrate`, `qcluster` and every other command that r
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from hooks.lib.client_address import trusted_proxies
+from hooks.lib.client_address import too_wide, trusted_proxies
 from hooks.outbound.ssrf import allowed_ports
 
 
@@ -88,11 +88,13 @@ def outbound_policy_check(app_configs, **kwargs) -> list[Error]:
 
 
 @register(deploy=False)
-def trusted_proxies_check(app_configs, **kwargs) -> list[Error]:
+def trusted_proxies_check(app_configs, **kwargs) -> list[CheckMessage]:
     """Error (hooks.E004) when HOOKS_TRUSTED_PROXIES cannot be read: a typo must not
-    silently trust nobody (every client one address) or be found at the first sign-in."""
+    silently trust nobody (every client one address) or be found at the first sign-in.
+    Warning (hooks.W005) when it trusts a network wider than /8 (IPv4) or /16 (IPv6) that
+    is not private (hooks.lib.client_address.too_wide)."""
     try:
-        trusted_proxies()
+        networks = trusted_proxies()
     except ImproperlyConfigured as exc:
         return [
             Error(
@@ -102,7 +104,20 @@ def trusted_proxies_check(app_configs, **kwargs) -> list[Error]:
                 id="hooks.E004",
             )
         ]
-    return []
+    wide = too_wide(networks)
+    if not wide:
+        return []
+    names = ", ".join(str(network) for network in wide)
+    return [
+        Warning(
+            f"HOOKS_TRUSTED_PROXIES trusts {names}: any client in it can name its own address "
+            "in X-Forwarded-For, and so escape the per-address sign-in throttle and write "
+            "any address into the System Log.",
+            hint="List only the networks of your reverse proxies (at most a /8 for IPv4, a "
+            "/16 for public IPv6), e.g. 10.0.0.0/24,fd00::/64.",
+            id="hooks.W005",
+        )
+    ]
 
 
 @register(deploy=False)

@@ -116,6 +116,35 @@ def test_a_malformed_trusted_proxies_setting_stops_startup(settings):
         assert error.is_serious() and "HOOKS_TRUSTED_PROXIES" in error.msg
 
 
+def trusting_everyone_warnings() -> list[checks.CheckMessage]:
+    return [e for e in checks.run_checks() if e.id == "hooks.W005"]
+
+
+@pytest.mark.parametrize(
+    "networks",
+    [["0.0.0.0/0"], ["::/0"], ["10.0.0.0/24", "0.0.0.0/1"], ["2000::/3"], ["10.0.0.0/7"]],
+)
+def test_trusting_a_network_wider_than_any_proxy_fleet_is_a_warning(settings, networks):
+    """Every host of a trusted network may name the client's address: trusting the internet
+    lets any client pick its own (a fresh sign-in throttle count for each guess)."""
+    settings.HOOKS_TRUSTED_PROXIES = networks
+    [warning] = trusting_everyone_warnings()
+    assert warning.level == checks.WARNING and not warning.is_serious()
+    wide = next(n for n in networks if n not in ("10.0.0.0/24",))
+    assert wide in warning.msg and "X-Forwarded-For" in warning.msg
+
+
+@pytest.mark.parametrize(
+    "networks",
+    [[], PROXIES, ["10.0.0.0/8"], ["100.64.0.0/10", "fc00::/7"], ["104.16.0.0/13"], ["2400::/16"]],
+)
+def test_proxy_networks_of_usual_sizes_are_not_warned_about(settings, networks):
+    """Up to a /8 (IPv4) or a /16 (IPv6): private ranges and a CDN's published ranges; and
+    IPv6's private ranges, wider than that but never routed on the internet."""
+    settings.HOOKS_TRUSTED_PROXIES = networks
+    assert trusting_everyone_warnings() == []
+
+
 # --- the two users of the address --------------------------------------------------------
 def fail_sign_in(client: Client, remote: str, forwarded: str | None = None):
     extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}

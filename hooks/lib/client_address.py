@@ -63,6 +63,31 @@ def _networks(values: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+# The widest network a proxy fleet needs (a prefix length per IP version). Every host of a
+# trusted network may name the client's address; a wider one holds public internet ranges,
+# from which any client could pick its own (system check hooks.W005). IPv6's private ranges
+# are wider than that, and never routed on the internet: trusting them all is not warned of.
+WIDEST_TRUSTED_PREFIX = {4: 8, 6: 16}
+PRIVATE_WIDE = (
+    ipaddress.IPv6Network("fc00::/7"),  # unique local addresses
+    ipaddress.IPv6Network("fe80::/10"),  # link-local
+)
+
+
+def too_wide(networks: tuple[Network, ...]) -> list[Network]:
+    """The networks of `networks` wider than WIDEST_TRUSTED_PREFIX, other than private ones."""
+    return [
+        network
+        for network in networks
+        if network.prefixlen < WIDEST_TRUSTED_PREFIX[network.version]
+        and not any(_within(network, private) for private in PRIVATE_WIDE)
+    ]
+
+
+def _within(network: Network, private: ipaddress.IPv6Network) -> bool:
+    return isinstance(network, ipaddress.IPv6Network) and network.subnet_of(private)
+
+
 def _is_trusted(address: Address, proxies: tuple[Network, ...]) -> bool:
     return any(address in network for network in proxies)
 

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from hooks import selectors
-from hooks.delivery.delivery_log import contents, log_state, summary
 from hooks.delivery.redelivery import (
     HookNotDeliverable,
     deliveries_redeliver,
@@ -30,6 +28,7 @@ from hooks.models import Delivery
 from hooks.selectors import deliveries_matching, deliveries_page
 from hooks.views.auth import superadmin_required
 from hooks.views.common import HtmxHttpRequest, get_hook, hook_page, parse_moment, safe_next
+from hooks.views.delivery_rows import delivery_rows
 
 PAGE_SIZE = 25
 FILTER_FORM_ID = "delivery-filters"
@@ -59,12 +58,6 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
     except CursorError:
         messages.error(request, "That page link is not valid any more; here is the first page.")
         return redirect("hooks:hook-deliveries", hook_id=hook.id)
-    prefetch_related_objects(page.items, "attempts")
-    now = timezone.now()
-    for delivery in page.items:
-        delivery.log = log_state(delivery)
-        delivery.summary = summary(delivery, delivery.log, now=now)
-        delivery.contents = contents(delivery)
     failed_count = None
     # The full page and a change of the filters show the count (the fragment then swaps it
     # out of band); the 2-second polls skip it.
@@ -81,6 +74,8 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
         "deliveries",
         filter_form=form,
         page=page,
+        rows=delivery_rows(page.items, hook=hook, now=timezone.now()),
+        log_url=reverse("hooks:hook-deliveries", args=[hook.id]),
         after=after,
         failed_count=failed_count,
         q=filters["q"],
@@ -88,7 +83,6 @@ def hook_deliveries(request: HtmxHttpRequest, hook_id: str) -> HttpResponse:
         scan_limit=selectors.DELIVERY_SCAN_LIMIT,
         failed_count_capped=failed_count is not None and failed_count > MAX_REDELIVER,
         redeliver_limit=MAX_REDELIVER,
-        redeliverable={Delivery.Status.SUCCEEDED, Delivery.Status.FAILED},
     )
     # A history restore (back/forward past htmx's cache) needs the whole page, or the
     # filters on screen would be those of another URL than the rows.
