@@ -429,3 +429,33 @@ def test_after_a_successful_bulk_redelivery_the_failed_count_does_not_grow(
     assert page.count("redelivered → ") == 2
     confirm = admin_client.get(reverse("hooks:deliveries-redeliver-failed", args=[hook.id]))
     assert b"no failed deliveries" in confirm.content
+
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_what_a_receiver_or_an_event_says_is_escaped_on_the_page(admin_client, hook):
+    """Response headers, excerpts and errors come from receivers, event fields from
+    publishers: all of it is shown as text, never as markup."""
+    delivery = make_delivery(hook, "FAILED", code=500)
+    delivery.body = encode(
+        envelope(
+            hook_id=hook.id,
+            envelope_id=str(delivery.envelope_id),
+            events=[{"uuid": HOSTILE, "eventType": HOSTILE}],
+        )
+    )
+    delivery.save(update_fields=["body"])
+    DeliveryAttempt.objects.filter(delivery=delivery).update(
+        request_headers={HOSTILE: HOSTILE},
+        response_headers={HOSTILE: HOSTILE},
+        response_excerpt=HOSTILE,
+        error=HOSTILE,
+    )
+    Delivery.objects.filter(pk=delivery.pk).update(last_error=HOSTILE)
+    url = reverse("hooks:hook-deliveries", args=[hook.id])
+    for response in (admin_client.get(url), admin_client.get(url, HTTP_HX_REQUEST="true")):
+        page = response.content.decode()
+        assert "<script>alert" not in page
+        assert "<img src=x" not in page
+        assert "&lt;script&gt;alert(" in page
