@@ -313,6 +313,11 @@ Q_CLUSTER = {
     "bulk": env_int("HOOKS_Q_BULK", 10),
     "sync": env_bool("HOOKS_Q_SYNC", False),
 }
+# Tasks sending one hook's events at a time, at most: by default every worker but one, so that
+# a hook whose endpoint stopped answering never holds every worker (delivery/sender_slots.py).
+HOOKS_MAX_SENDERS_PER_HOOK = env_int(
+    "HOOKS_MAX_SENDERS_PER_HOOK", max(1, int(Q_CLUSTER["workers"]) - 1)
+)
 if HOOKS_REDIS_URL:
     Q_CLUSTER["redis"] = HOOKS_REDIS_URL
 else:
