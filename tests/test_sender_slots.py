@@ -14,8 +14,9 @@ from django.db import connection
 from django.utils import timezone
 
 from hooks.delivery import sender_slots
+from hooks.delivery.recovery import retry_delivery
 from hooks.delivery.sender import deliver_hook
-from hooks.models import EventHook, OutboxEntry, SenderSlot
+from hooks.models import Delivery, EventHook, OutboxEntry, SenderSlot
 from hooks.systemlog.publishing import event_publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,3 +109,24 @@ def test_events_published_while_the_holder_sends_are_not_left_behind(hook, recei
     assert delivered(receiver) == first + published_meanwhile
     assert not OutboxEntry.objects.filter(delivery__isnull=True).exists()
     assert SenderSlot.objects.count() == 0
+
+
+def test_a_failing_hooks_retries_wait_while_its_slots_are_taken(hook, receiver, api):
+    """Redeliveries (or retries) of a hook already failing: each would hold a worker for
+    the timeout, so they take a sender slot too; one turned away stays due, for the probe
+    or the holder's success (which resumes every waiting retry)."""
+    receiver.set_behaviour(status=503)
+    publish("a")
+    hook.refresh_from_db()
+    assert hook.failing_since is not None
+    first = Delivery.objects.get(kind="EVENTS")
+    other_worker = sender_slots.take(hook.pk)  # e.g. another redelivery being sent
+    before = len(receiver.requests)
+    response = api.post(f"/api/v1/eventHooks/{hook.id}/deliveries/{first.envelope_id}/redeliver")
+    assert response.status_code in (200, 202)
+    assert len(receiver.requests) == before  # turned away: no request
+    copy = Delivery.objects.exclude(pk=first.pk).get(kind="EVENTS")
+    assert copy.status == Delivery.Status.PENDING
+    other_worker.release()
+    assert retry_delivery(copy.pk) is False  # a free slot: sent (and failed) this time
+    assert len(receiver.requests) == before + 1
