@@ -167,6 +167,8 @@ def retry_delivery(delivery_id: int) -> bool:
     """
     slot = None
     hook_id = Delivery.objects.filter(pk=delivery_id).values_list("hook_id", flat=True).first()
+    if hook_id is None:
+        return False
     failing = EventHook.objects.filter(pk=hook_id, failing_since__isnull=False).exists()
     if failing:
         slot = sender_slots.take(hook_id)
