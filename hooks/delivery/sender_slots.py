@@ -10,7 +10,7 @@ holders keep claiming while events wait. By default a hook may use every worker 
 A slot is a row (hooks.models.SenderSlot) taken by compare-and-set and held until
 released or until its lease runs out (a holder that died). A holder that releases must
 look for unclaimed events once more: a task turned away while the slot was held had
-counted on it (send_hook_outbox does).
+counted on it (hooks.delivery.sender.deliver_hook does).
 """
 
 from __future__ import annotations
