@@ -428,3 +428,22 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller}: {self.used} in minute {self.minute}"
+
+
+class SenderSlot(models.Model):
+    """One of a hook's HOOKS_MAX_SENDERS_PER_HOOK sender slots, held by a task sending its
+    outbox (hooks.delivery.sender_slots). A row while held or expired; a crashed holder's
+    slot is free again once `expires_at` has passed."""
+
+    hook = models.ForeignKey(EventHook, on_delete=models.CASCADE, related_name="sender_slots")
+    number = models.PositiveSmallIntegerField()
+    holder = models.CharField(max_length=32)  # a random id of the holding task
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hook", "number"], name="sender_slot_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hook_id} #{self.number} until {self.expires_at:%H:%M:%S}"

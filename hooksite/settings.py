@@ -297,9 +297,10 @@ HOOKS_METRICS_WINDOW = parse_duration(env_str("HOOKS_METRICS_WINDOW", "5m"))
 
 # --- django-q2 ----------------------------------------------------------------
 HOOKS_REDIS_URL = env_str("HOOKS_REDIS_URL", "")
+_Q_WORKERS = env_int("HOOKS_Q_WORKERS", 2)
 Q_CLUSTER = {
     "name": env_str("HOOKS_Q_NAME", "hooks"),
-    "workers": env_int("HOOKS_Q_WORKERS", 2),
+    "workers": _Q_WORKERS,
     # Measured in reference/perf-limits.md: saving every result costs 7-10x
     # throughput, and results live in our own Delivery rows anyway. The HOOKS_Q_*
     # variables exist so that bench/bench_delivery.py can measure other values.
@@ -316,6 +317,9 @@ Q_CLUSTER = {
     "bulk": env_int("HOOKS_Q_BULK", 10),
     "sync": env_bool("HOOKS_Q_SYNC", False),
 }
+# Tasks sending one hook's events at a time, at most: by default every worker but one, so that
+# a hook whose endpoint stopped answering never holds every worker (delivery/sender_slots.py).
+HOOKS_MAX_SENDERS_PER_HOOK = env_int("HOOKS_MAX_SENDERS_PER_HOOK", max(1, _Q_WORKERS - 1))
 if HOOKS_REDIS_URL:
     Q_CLUSTER["redis"] = HOOKS_REDIS_URL
 else:

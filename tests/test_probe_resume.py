@@ -183,3 +183,21 @@ def test_while_a_probe_is_in_flight_new_events_wait(hook, receiver, settings):
     publish("b", 2)
     assert posts(receiver) == before
     assert OutboxEntry.objects.filter(delivery__isnull=True).count() == 2
+
+
+@pytest.mark.parametrize("first_sweep_after", [5, 30, 52, 58])
+def test_a_dead_endpoint_costs_at_most_four_requests_in_its_first_three_minutes(
+    hook, receiver, clock, settings, first_sweep_after
+):
+    """Okta's two requests (the first try and its immediate retry), then one probe a
+    minute: a probe may not follow the failure before a full interval, whichever second
+    of the sweeper's minute the outage began in (issue #11: <= 1.5 requests a minute)."""
+    receiver.set_behaviour(status=503)
+    publish("a", 1)
+    elapsed = first_sweep_after
+    clock.advance(first_sweep_after)
+    while elapsed < 180:
+        delivery_sweep()
+        clock.advance(60)
+        elapsed += 60
+    assert posts(receiver) <= 4

@@ -4,10 +4,11 @@ While a hook is failing (its last attempt failed) and has a delivery waiting to 
 again, its new events wait in the outbox (hooks.delivery) and only a probe calls the
 endpoint: its oldest PENDING delivery, started by the sweeper's run every minute once
 HOOKS_PROBE_INTERVAL has passed since that delivery's last try, or once its scheduled
-retry is due, whichever comes first. A dead endpoint so costs about one request a minute
-however long the outage, and an endpoint that came back hears from us within about a
-minute, not at the schedule's next step (3 hours away after 90 minutes of outage, 10
-after 4.5 hours). Probes are recorded attempts; giving up stays a matter of the
+retry is due, whichever comes first, but never within the outage's first interval. A
+dead endpoint so costs Okta's two requests (the first try and its immediate retry), then
+one a minute however long the outage, and an endpoint that came back hears from us
+within about a minute, not at the schedule's next step (3 hours away after 90 minutes
+of outage, 10 after 4.5 hours). Probes are recorded attempts; giving up stays a matter of the
 schedule's total time (hooks.delivery.retry_policy), auto-disable of HOOKS_AUTO_DISABLE_AFTER
 (hooks.delivery.hook_health).
 
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from hooks.delivery import sender_slots
 from hooks.delivery.dispatch import enqueue, enqueue_hook_deliveries
 from hooks.delivery.sender import claim_due, deliver_hook, send_delivery
 from hooks.models import Delivery, DeliveryAttempt, EventHook
@@ -51,9 +53,11 @@ def probe_failing_hooks(now) -> int:
         status=EventHook.Status.ACTIVE,
         verification_status=EventHook.Verification.VERIFIED,
         failing_since__isnull=False,
-    ).values_list("pk", flat=True)
+    ).values_list("pk", "failing_since")
     probed = 0
-    for hook_id in failing:
+    for hook_id, failing_since in failing:
+        if now - failing_since < _first_probe_after(interval):
+            continue
         oldest = _pending(hook_id).order_by("id").values("pk", "next_attempt_at").first()
         if oldest is None or _in_flight(hook_id, now):
             continue
@@ -74,6 +78,16 @@ def probe_failing_hooks(now) -> int:
             enqueue(RESUME_TASK, hook_id, group="retry")
             probed += 1
     return probed
+
+
+def _first_probe_after(interval: timedelta) -> timedelta:
+    """How long after its outage began (failing_since: the first try and Okta's immediate
+    retry both failed) a hook is first probed: a full interval, or the schedule's first
+    step when shorter (tests). Neither PROBE_SLACK, which keeps later probes in step with
+    the sweeps that made them, nor the step's jitter may bring it earlier: a dead
+    endpoint's first minute costs those two requests, never a third."""
+    steps = [step for step in settings.HOOKS_RETRY_SCHEDULE if step > 0]
+    return min(interval, timedelta(seconds=steps[0])) if steps else interval
 
 
 def _in_flight(hook_id: str, now) -> bool:
@@ -143,12 +157,32 @@ def resume_hook(hook_id: str, *, recovered: bool = False) -> int:
 
 def retry_delivery(delivery_id: int) -> bool:
     """Send a PENDING delivery whose retry is due and whose hook is ACTIVE and VERIFIED
-    (the `hooks.tasks.retry_delivery` task: retries, probes and redeliveries)."""
-    delivery = claim_due(delivery_id)
-    if delivery is None:
+    (the `hooks.tasks.retry_delivery` task: retries, probes and redeliveries).
+
+    While the hook is failing each of these holds a worker for as long as the endpoint
+    takes to fail (the timeout, twice for a redelivery's first try): then it needs one of
+    the hook's sender slots (hooks.delivery.sender_slots), as a task sending the outbox
+    does. Turned away, the delivery stays due, for the probe or for the success of the
+    one sent (which resumes every waiting retry of the hook).
+    """
+    slot = None
+    hook_id = Delivery.objects.filter(pk=delivery_id).values_list("hook_id", flat=True).first()
+    if hook_id is None:
         return False
-    was_failing = delivery.hook.failing_since is not None
-    succeeded = send_delivery(delivery, hook=delivery.hook)
+    failing = EventHook.objects.filter(pk=hook_id, failing_since__isnull=False).exists()
+    if failing:
+        slot = sender_slots.take(hook_id)
+        if slot is None:
+            return False
+    try:
+        delivery = claim_due(delivery_id)
+        if delivery is None:
+            return False
+        was_failing = delivery.hook.failing_since is not None
+        succeeded = send_delivery(delivery, hook=delivery.hook)
+    finally:
+        if slot is not None:
+            slot.release()  # before the rest: deliver_hook takes a slot of its own
     if succeeded and was_failing:
         # The hook recovered (e.g. through a redelivery): its whole backlog goes now.
         resume_hook(delivery.hook_id, recovered=True)

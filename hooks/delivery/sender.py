@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from hooks.delivery import claims, outcomes, stored_response
+from hooks.delivery import claims, outcomes, sender_slots, stored_response
 from hooks.delivery.dispatch import enqueue_hook_deliveries
 from hooks.delivery.hook_health import record_failure, record_success
 from hooks.lib import sql as prepared_sql
@@ -71,34 +71,76 @@ class _CurrentHook:
 def deliver_hook(hook_id: str) -> int:
     """Deliver everything queued for one hook, claim after claim; return deliveries sent.
 
+    Only while holding one of the hook's sender slots (hooks.delivery.sender_slots): a
+    task finding them all taken returns at once, its events are the holders'. A holder
+    that is done releases its slot and looks once more for events, which a task turned
+    away meanwhile left to it. After half a lease of sending, the rest is left to a new
+    task, which queues behind other hooks' tasks.
+
     Stops at the first failed delivery: its retry is scheduled, the rest of its claim
     goes back to the outbox and waits there, so one failing endpoint never keeps a
     worker busy for long. Also stops once its worker cluster is stopping
     (hooks.lib.stopping): what is left waits for the next start.
     """
-    hook = prepared_sql.get_by_pk(EventHook, hook_id)  # a prepared read: no ORM compile
-    if hook is None or not hook.is_deliverable or _hook_is_backing_off(hook):
-        return 0
-    current = _CurrentHook(hook)
-    sent = 0
-    while current.still_deliverable():
+    sent = empty_runs = 0
+    deadline = time.monotonic() + settings.HOOKS_LEASE_SECONDS / 2
+    while True:
+        hook = prepared_sql.get_by_pk(EventHook, hook_id)  # a prepared read: no ORM compile
+        if hook is None or not hook.is_deliverable or _hook_is_backing_off(hook):
+            return sent
         if stopping.stop_asked():
             # A task for the next start (the broker keeps it; the sweeper would too).
-            enqueue_hook_deliveries([hook.id])
+            enqueue_hook_deliveries([hook.pk])
             return sent
+        slot = sender_slots.take(hook.pk)
+        if slot is None:
+            return sent
+        try:
+            run = _send_outbox(hook, slot, deadline)
+        finally:
+            slot.release()
+        sent += run.sent
+        empty_runs = 0 if run.sent else empty_runs + 1
+        # Several empty runs in a row while events wait: another holder's claim has them
+        # (locked, or claimed first); it looks again after its own release.
+        if run.failed or empty_runs > 2 or not sender_slots.events_waiting(hook.pk):
+            return sent
+        if time.monotonic() > deadline:
+            # Enqueued only now the slot is free: the new task must be able to take it.
+            enqueue_hook_deliveries([hook.pk])
+            return sent
+
+
+@dataclass(frozen=True)
+class OutboxRun:
+    """What one holding of a sender slot came to."""
+
+    sent: int
+    failed: bool  # a delivery failed: the task stops, the rest waits for its retry
+
+
+def _send_outbox(hook: EventHook, slot: sender_slots.Slot, deadline: float) -> OutboxRun:
+    """Claim and send the hook's outbox until it runs dry, a delivery fails, the hook is
+    no longer ACTIVE and VERIFIED, or the task's time is up."""
+    current = _CurrentHook(hook)
+    sent = 0
+    while (
+        current.still_deliverable() and time.monotonic() <= deadline and not stopping.stop_asked()
+    ):
+        slot.keep()
         # The claim itself also takes nothing once the hook is deactivated or unverified.
         claim = claims.claim_deliveries(
             current.endpoint, deliveries=settings.HOOKS_CLAIM_DELIVERIES
         )
         if not claim.deliveries:
-            return sent
+            break
         turn = _send_claimed(claim.deliveries, current)
         sent += turn.sent
-        if not turn.go_on or not (claim.more_waiting or turn.gave_back):
-            # Matches committed after this claim have their own task (publishing
-            # enqueues one after every commit).
-            return sent
-    return sent
+        if not turn.go_on:
+            return OutboxRun(sent, failed=turn.failed)
+        if not (claim.more_waiting or turn.gave_back):
+            break  # events committed since: deliver_hook looks for them after releasing
+    return OutboxRun(sent, failed=False)
 
 
 @dataclass(frozen=True)
@@ -108,6 +150,7 @@ class ClaimSent:
     sent: int  # deliveries sent, a failed one included
     go_on: bool  # every one succeeded and the task may claim again
     gave_back: bool  # unsent deliveries went back to the outbox
+    failed: bool = False  # a delivery failed, its immediate retry too
 
 
 def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> ClaimSent:
@@ -124,12 +167,10 @@ def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> ClaimSe
     deadline = time.monotonic() + settings.HOOKS_LEASE_SECONDS / 2
     done: list[outcomes.Sent] = []
     for index, item in enumerate(group):
-        if stopping.stop_asked():
-            return _end_early(done, group[index:], current.hook, another_turn=True)
-        if index and not current.still_deliverable():
-            return _end_early(done, group[index:], current.hook, another_turn=False)
-        if index and time.monotonic() > deadline:
-            return _end_early(done, group[index:], current.hook, another_turn=True)
+        if stopping.stop_asked() or (
+            index and (not current.still_deliverable() or time.monotonic() > deadline)
+        ):
+            return _end_early(done, group[index:], current.hook)
         endpoint = current.endpoint
         result = send(url=endpoint.url, body=item.body, headers=item.headers)
         if not result.ok:
@@ -140,7 +181,9 @@ def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> ClaimSe
             succeeded = send_delivery(
                 item.delivery, hook=endpoint.hook, endpoint=endpoint, sent=(item.attempt, result)
             )
-            return ClaimSent(sent=index + 1, go_on=succeeded, gave_back=bool(unsent))
+            return ClaimSent(
+                sent=index + 1, go_on=succeeded, gave_back=bool(unsent), failed=not succeeded
+            )
         done.append(outcomes.Sent(item, result))
     outcomes.record_successes(done)
     record_success(current.hook)
@@ -148,15 +191,14 @@ def _send_claimed(group: list[claims.Claimed], current: _CurrentHook) -> ClaimSe
 
 
 def _end_early(
-    done: list[outcomes.Sent], unsent: list[claims.Claimed], hook: EventHook, *, another_turn: bool
+    done: list[outcomes.Sent], unsent: list[claims.Claimed], hook: EventHook
 ) -> ClaimSent:
-    """Record what a claim sent and give the rest back to the outbox."""
+    """Record what a claim sent and give the rest back to the outbox (deliver_hook decides
+    whether it gets another turn: the hook may have been deactivated)."""
     outcomes.record_successes(done)
     claims.release(unsent)
     if done:
         record_success(hook)
-    if another_turn:
-        enqueue_hook_deliveries([hook.id])
     return ClaimSent(sent=len(done), go_on=False, gave_back=True)
 
 

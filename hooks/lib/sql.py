@@ -300,3 +300,27 @@ def _select_equal(
     )
     sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where}"
     return (sql + (f" ORDER BY {order}" if order else "")), fields, _converters(model, db, fields)
+
+
+def insert_or_take_expired(model, values: dict, *, key: tuple[str, ...], expiry: str, now) -> int:
+    """Compare-and-set of a lease row: INSERT `values`; where a row with the same `key`
+    fields exists, overwrite it only if its `expiry` field is before `now`. Return 1 when
+    the row is now ours, 0 when another holder's lease still runs (one statement: no
+    window between a read and a write for another taker to slip into)."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in values]
+    columns = [quote(field.column) for field in fields]
+    table = quote(meta.db_table)
+    expires = meta.get_field(expiry)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+        f" ON CONFLICT ({', '.join(quote(meta.get_field(name).column) for name in key)})"
+        f" DO UPDATE SET {', '.join(f'{column} = excluded.{column}' for column in columns)}"
+        f" WHERE {table}.{quote(expires.column)} < %s"
+    )
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    return execute((sql, [*params, expires.get_db_prep_save(now, connection)]))
