@@ -11,7 +11,7 @@ a separate process, then measures:
               bodies to the same receiver: requests/s and per-request time, and the ratio
               of each figure above to it
 
-Run:  .venv/bin/python bench/bench_delivery.py [--events N] [--workers 2]
+Run:  .venv/bin/python bench/bench_delivery.py [--events N] [--workers 3]
           [--db sqlite|postgres] [--scenario all|batched|unbatched|latency] [--quick]
 PostgreSQL: DATABASE_URL=postgresql://... (a throwaway database is created in that server
 and dropped), and HOOKS_REDIS_URL=redis://... for the Redis broker.
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--latency-seconds", type=float, default=20.0)
     parser.add_argument("--baseline-seconds", type=float, default=3.0)
-    parser.add_argument("--workers", type=int, default=2, help="qcluster workers")
+    parser.add_argument("--workers", type=int, default=3, help="qcluster workers")
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument(
         "--web-threads",

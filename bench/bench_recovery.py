@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="isolation events/s")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--scenario", choices=["all", "recovery", "isolation"], default="all")
-    parser.add_argument("--workers", type=int, default=2, help="qcluster workers")
+    parser.add_argument("--workers", type=int, default=3, help="qcluster workers")
     parser.add_argument("--verbose", "-v", action="store_true")
     args = parser.parse_args(argv)
 

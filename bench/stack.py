@@ -83,7 +83,7 @@ class Stack:
     db: str = "sqlite"
     web_workers: int = 4
     web_threads: int = 1
-    q_workers: int = 2
+    q_workers: int = 3  # the product default (HOOKS_Q_WORKERS)
     extra_env: dict[str, str] = field(default_factory=dict)
     verbose: bool = False
 

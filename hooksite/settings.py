@@ -297,7 +297,9 @@ HOOKS_METRICS_WINDOW = parse_duration(env_str("HOOKS_METRICS_WINDOW", "5m"))
 
 # --- django-q2 ----------------------------------------------------------------
 HOOKS_REDIS_URL = env_str("HOOKS_REDIS_URL", "")
-_Q_WORKERS = env_int("HOOKS_Q_WORKERS", 2)
+# Three: deliveries wait on the network, and with HOOKS_MAX_SENDERS_PER_HOOK (workers - 1)
+# a single busy hook still has two senders while a failing one leaves a worker free.
+_Q_WORKERS = env_int("HOOKS_Q_WORKERS", 3)
 Q_CLUSTER = {
     "name": env_str("HOOKS_Q_NAME", "hooks"),
     "workers": _Q_WORKERS,
