@@ -287,7 +287,15 @@ def test_filter_builder_fixes(live_server, admin_user):
         shot(page, "36-filters-operators")
 
         # Conditions -> Expression Language carries the filter over, and it is checked.
-        page.check("input[name=f0-mode][value=advanced]")
+        # Wait for the redrawn section itself: the textarea already holds the carried-over
+        # expression and a check result is on screen before it, so on a slow machine a
+        # fill could land first and be replaced by the redraw (CI failure, 2026-11-29).
+        with page.expect_response(
+            lambda r: (
+                r.request.method == "POST" and r.url.endswith(f"/eventhooks/{hook.id}/filters")
+            )
+        ):
+            page.check("input[name=f0-mode][value=advanced]")
         page.wait_for_function(
             "document.querySelector('#f0-expression').value === "
             "\"event.actor.alternateId.startsWith('adm')\""
