@@ -71,3 +71,37 @@ def test_redeliver_all_failed_looks_replacements_up_by_index(hook_with_history):
     )
     assert_no_delivery_table_walk(plan(rows))
     assert rows.count() == 0  # both failed deliveries were replaced by a redelivery
+
+
+def test_a_sender_looks_for_waiting_events_through_the_unclaimed_index(make_hook):
+    """Every deliver_hook task asks "are events still waiting?" before it ends. Through the
+    foreign key's plain hook index (SQLite's choice without statistics, which nothing in
+    the product gathers) that walks every entry the hook ever had when none waits: the
+    question must use the partial index of unclaimed entries, whatever the history."""
+    from django.test.utils import CaptureQueriesContext
+
+    from hooks.delivery import sender_slots
+    from hooks.models import Event, OutboxEntry
+
+    hook = make_hook(name="Waiting", event_types=["user.lifecycle.create"])
+    delivery = Delivery.objects.create(hook=hook, status=Delivery.Status.SUCCEEDED)
+    events = Event.objects.bulk_create(
+        Event(uuid=f"w{n}", published=timezone.now(), event_type="user.lifecycle.create", data={})
+        for n in range(ROWS)
+    )
+    OutboxEntry.objects.bulk_create(
+        OutboxEntry(hook=hook, event=event, delivery=delivery) for event in events
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert sender_slots.events_waiting(hook.pk) is False
+    (query,) = queries.captured_queries
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+            text = "\n".join(str(row[-1]) for row in cursor.fetchall())
+        else:  # as autovacuum would have it
+            cursor.execute("ANALYZE hooks_match")
+            cursor.execute("EXPLAIN " + query["sql"])
+            text = "\n".join(row[0] for row in cursor.fetchall())
+    # PostgreSQL may as well look up the NULL deliveries (few) and check their hook.
+    assert "match_unclaimed_idx" in text or "Index Cond: (delivery_id IS NULL)" in text, text
