@@ -191,22 +191,17 @@ class Stack:
         """Migrate the throwaway database; create a super admin, a token and a verified hook."""
         self.log("migrate")
         self.run_manage("migrate", "--noinput", "-v", "0")
-        done = subprocess.run(
-            [PYTHON, "-c", _SETUP_CODE, receiver_url, BENCH_EVENT_TYPE],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if done.returncode:
-            raise RuntimeError(f"seeding failed:\n{done.stdout}{done.stderr}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return self._run_django("seeding", _SETUP_CODE, receiver_url, BENCH_EVENT_TYPE)
 
     def add_hook(self, name: str, uri: str, event_type: str = BENCH_EVENT_TYPE) -> str:
         """Another VERIFIED hook (the same shortcut as the seed); return its id."""
+        return self._run_django("adding a hook", _ADD_HOOK_CODE, name, uri, event_type)["hook_id"]
+
+    def _run_django(self, what: str, code: str, *args: str) -> dict:
+        """Run `code` in a Python process on the stack's database; return the JSON object
+        its last line of output prints."""
         done = subprocess.run(
-            [PYTHON, "-c", _ADD_HOOK_CODE, name, uri, event_type],
+            [PYTHON, "-c", code, *args],
             cwd=ROOT,
             env=self.env,
             capture_output=True,
@@ -214,8 +209,8 @@ class Stack:
             timeout=120,
         )
         if done.returncode:
-            raise RuntimeError(f"adding a hook failed:\n{done.stdout}{done.stderr}")
-        return json.loads(done.stdout.strip().splitlines()[-1])["hook_id"]
+            raise RuntimeError(f"{what} failed:\n{done.stdout}{done.stderr}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
     def deactivate_hook(self, hook_id: str) -> None:
         self.run_manage(

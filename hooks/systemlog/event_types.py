@@ -8,22 +8,14 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from hooks.catalog import load_catalog_entries
+from hooks.catalog import ENTRY_KEYS, load_catalog_entries
 from hooks.models import EventType
 
 _CATALOG_TTL = 30.0
 _catalog_cache: tuple[float, dict[str, str]] = (0.0, {})
 
-FIELDS = (
-    "label",
-    "description",
-    "category",
-    "hook_eligible",
-    "beta",
-    "display_message",
-    "target_types",
-    "actor_type",
-)
+# Every catalog key but the name (the primary key), in the catalog's order.
+FIELDS = ENTRY_KEYS[1:]
 
 
 @dataclass(frozen=True)
