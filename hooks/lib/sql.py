@@ -196,6 +196,23 @@ def _sqlite_oldest_unclaimed_sql(outbox, event, hook, index: str) -> str:
     )
 
 
+def sqlite_has_unclaimed(outbox, *, index: str, hook_id) -> bool:
+    """SQLite: whether `outbox` has an entry of the hook not yet claimed, read through the
+    partial `index` of unclaimed entries (INDEXED BY, for the reason given above: the
+    plain hook_id index would walk every entry the hook ever had when none waits)."""
+    assert any(i.name == index for i in outbox._meta.indexes), index
+    q = connection.ops.quote_name
+    meta = outbox._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {q(meta.db_table)} INDEXED BY {q(index)}"
+            f" WHERE {q(meta.get_field('hook').column)} = %s"
+            f" AND {q(meta.get_field('delivery').column)} IS NULL LIMIT 1",
+            [hook_id],
+        )
+        return cursor.fetchone() is not None
+
+
 def get_by_pk(model, pk):
     """model.objects.filter(pk=pk).first(), without the query compiler (~0.3 ms a call).
 
