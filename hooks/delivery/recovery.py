@@ -166,11 +166,11 @@ def retry_delivery(delivery_id: int) -> bool:
     one sent (which resumes every waiting retry of the hook).
     """
     slot = None
-    hook_id = Delivery.objects.filter(pk=delivery_id).values_list("hook_id", flat=True).first()
-    if hook_id is None:
+    found = Delivery.objects.filter(pk=delivery_id).values_list("hook_id", "hook__failing_since")
+    if not found:
         return False
-    failing = EventHook.objects.filter(pk=hook_id, failing_since__isnull=False).exists()
-    if failing:
+    ((hook_id, failing_since),) = found
+    if failing_since is not None:
         slot = sender_slots.take(hook_id)
         if slot is None:
             return False
